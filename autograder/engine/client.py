@@ -1,0 +1,406 @@
+"""The grader's side of a worker process.
+
+:class:`Worker` starts ``python -m autograder.engine.worker``, sends it the student's code and
+calls its functions with a wall-clock timeout. Any failure of the student's code comes back
+as a :class:`StudentCodeError` whose message is meant for the student; a hung or crashed
+worker is killed and restarted on the next call, so one bad function costs one test.
+
+:class:`Student` makes the student's functions look like ordinary Python callables inside a
+hidden test: ``student.build_cnn((28, 28, 1), 10)``. Values that are not plain data come back
+as :class:`RemoteObject` handles.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from autograder.engine import protocol
+from autograder.engine.notebook import Submission
+
+DEFAULT_CALL_TIMEOUT = float(os.environ.get("CNNKIT_CALL_TIMEOUT", "60"))
+DEFAULT_MEMORY_MB = int(os.environ.get("CNNKIT_WORKER_MEMORY_MB", "6144"))
+STARTUP_TIMEOUT = float(os.environ.get("CNNKIT_WORKER_STARTUP_TIMEOUT", "180"))
+
+# TensorFlow and absl write these to stderr; they are never the student's output.
+_NOISE_PREFIXES = ("I0000", "W0000", "E0000", "WARNING: All log messages", "To enable the")
+
+
+class StudentCodeError(Exception):
+    """A failure of the student's code, with a message written for the student."""
+
+    def __init__(self, message: str, *, output: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.output = output
+        self.kind = kind  # the exception class the student's code raised, if any
+
+    def __str__(self) -> str:
+        if self.output:
+            return f"{self.message}\nYour code printed (last lines):\n{self.output}"
+        return self.message
+
+
+class NotImplementedYet(StudentCodeError):
+    """The function still raises ``NotImplementedError``."""
+
+
+class MissingFunction(StudentCodeError):
+    """The function is not defined in the notebook."""
+
+
+class CallTimeout(StudentCodeError):
+    """The function did not return within its time limit."""
+
+
+class WorkerCrashed(StudentCodeError):
+    """The worker process died (memory exhausted, a hard crash, ``os._exit``)."""
+
+
+def clean_output(text: str, *, max_lines: int = 12, max_chars: int = 1500) -> str:
+    """Drop TensorFlow's log lines and keep the tail of what remains."""
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.startswith(_NOISE_PREFIXES)
+    ]
+    tail = "\n".join(lines[-max_lines:])
+    return tail[-max_chars:]
+
+
+class Worker:
+    """One worker process for one submission.
+
+    Parameters
+    ----------
+    submission : Submission
+        The extracted code; it is loaded at start and again after every restart.
+    call_timeout : float
+        Default seconds a call may take before the worker is killed.
+    memory_mb : int
+        Address-space cap of the worker, in MiB (0 for none).
+    """
+
+    def __init__(
+        self,
+        submission: Submission,
+        *,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+    ) -> None:
+        self.submission = submission
+        self.call_timeout = call_timeout
+        self.memory_mb = memory_mb
+        self.generation = 0
+        self.load_errors: list[dict] = []
+        self.callables: list[str] = []
+        self.versions: dict = {}
+        self._process: subprocess.Popen | None = None
+        self._scratch = tempfile.TemporaryDirectory(prefix="cnnkit-worker-")
+        self._log_path = Path(self._scratch.name) / "output.log"
+        self._log_offset = 0
+
+    # -- life cycle ------------------------------------------------------------------------
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        """Start the process, wait until TensorFlow is imported, and load the code."""
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        env = dict(os.environ)
+        env.update(
+            TF_CPP_MIN_LOG_LEVEL="3",
+            CUDA_VISIBLE_DEVICES="-1",
+            MPLBACKEND="Agg",
+            PYTHONHASHSEED="0",
+            PYTHONWARNINGS="ignore",
+            CNNKIT_GRADING="1",
+        )
+        log = open(self._log_path, "ab")  # noqa: SIM115 - handed to the child
+        workdir = Path(self._scratch.name) / "cwd"
+        workdir.mkdir(exist_ok=True)
+        try:
+            self._process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "autograder.engine.worker",
+                    "--in-fd", str(to_worker_r), "--out-fd", str(from_worker_w),
+                    "--memory-mb", str(self.memory_mb),
+                ],
+                pass_fds=(to_worker_r, from_worker_w),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=workdir,
+                env=env,
+                start_new_session=True,  # so that a kill reaches anything the student started
+            )
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+            log.close()
+        self._to, self._from = to_worker_w, from_worker_r
+        self.generation += 1
+        try:
+            ready = protocol.read_message(self._from, timeout=STARTUP_TIMEOUT)
+        except (EOFError, TimeoutError, protocol.ProtocolError) as error:
+            detail = clean_output(self._read_log())
+            self.stop()
+            raise WorkerCrashed(f"the grading worker could not start ({error}). {detail}") from None
+        self.versions = {k: v for k, v in ready.items() if k not in ("ready", "pid")}
+        loaded = self._request(
+            {
+                "op": "load",
+                "cells": [
+                    {"number": c.number, "source": c.source, "defines": list(c.defines)}
+                    for c in self.submission.cells
+                ],
+            },
+            timeout=max(self.call_timeout, 60.0),
+            what="loading your notebook's definitions",
+        )
+        self.load_errors = loaded["errors"]
+        self.callables = loaded["callables"]
+
+    def stop(self) -> None:
+        """Kill the process group and close the pipes."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            process.wait()
+        for fd_name in ("_to", "_from"):
+            fd = getattr(self, fd_name, None)
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+                setattr(self, fd_name, None)
+
+    def close(self) -> None:
+        self.stop()
+        self._scratch.cleanup()
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ensure_started(self) -> None:
+        if not self.alive:
+            self.stop()
+            self.start()
+
+    # -- requests --------------------------------------------------------------------------
+    def _read_log(self) -> str:
+        try:
+            with open(self._log_path, "rb") as log:
+                log.seek(self._log_offset)
+                data = log.read()
+        except FileNotFoundError:
+            return ""
+        self._log_offset += len(data)
+        return data.decode("utf-8", errors="replace")
+
+    def _request(self, message: dict, *, timeout: float | None, what: str) -> Any:
+        timeout = self.call_timeout if timeout is None else timeout
+        started = time.monotonic()
+        try:
+            protocol.write_message(self._to, message)
+            reply = protocol.read_message(self._from, object_of=self._wrap, timeout=timeout)
+        except TimeoutError:
+            output = clean_output(self._read_log())
+            self.stop()
+            raise CallTimeout(
+                f"{what} did not finish within {timeout:.0f} s and was stopped "
+                "(an endless loop, or far more work than needed?)",
+                output=output,
+            ) from None
+        except (EOFError, BrokenPipeError, protocol.ProtocolError) as error:
+            returncode = None
+            if self._process is not None and not isinstance(error, protocol.ProtocolError):
+                try:
+                    returncode = self._process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    returncode = None
+            output = clean_output(self._read_log())
+            self.stop()
+            raise WorkerCrashed(_crash_message(what, returncode, time.monotonic() - started),
+                                output=output) from None
+        output = clean_output(self._read_log())
+        if reply.get("ok"):
+            return reply["value"]
+        raise _student_error(reply["error"], what, output, self)
+
+    def _wrap(self, handle: protocol.Handle) -> RemoteObject:
+        return RemoteObject(self, handle, self.generation)
+
+    def _unwrap(self, value: Any) -> Any:
+        if isinstance(value, RemoteObject):
+            value.check_alive()
+            return value.handle
+        if isinstance(value, list):
+            return [self._unwrap(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._unwrap(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self._unwrap(v) for k, v in value.items()}
+        return value
+
+    def call(self, function: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Call the student's ``function`` with plain-data (or handle) arguments."""
+        self.ensure_started()
+        if function not in self.callables:
+            raise MissingFunction(self._missing_message(function))
+        return self._request(
+            {"op": "call", "function": function, "args": self._unwrap(list(args)),
+             "kwargs": self._unwrap(kwargs)},
+            timeout=timeout,
+            what=f"{function}()",
+        )
+
+    def call_method(self, target: RemoteObject, method: str, *args: Any,
+                    timeout: float | None = None, **kwargs: Any) -> Any:
+        """Call ``target.method(*args, **kwargs)`` inside the worker."""
+        return self._request(
+            {"op": "call", "target": self._unwrap(target), "method": method,
+             "args": self._unwrap(list(args)), "kwargs": self._unwrap(kwargs)},
+            timeout=timeout,
+            what=f"{target.short_type}.{method}()",
+        )
+
+    def inspect(self, target: RemoteObject, kind: str, *, timeout: float | None = None) -> dict:
+        """A plain description of a worker-side object (see :mod:`introspect`)."""
+        return self._request(
+            {"op": "inspect", "target": self._unwrap(target), "kind": kind},
+            timeout=timeout,
+            what=f"describing the {kind} your code returned",
+        )
+
+    def tool(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        """Run one of the kit's own helpers (:mod:`worker_tools`) inside the worker."""
+        self.ensure_started()
+        return self._request(
+            {"op": "tool", "name": name, "args": self._unwrap(list(args)),
+             "kwargs": self._unwrap(kwargs)},
+            timeout=timeout,
+            what=name.replace("_", " "),
+        )
+
+    def _missing_message(self, function: str) -> str:
+        problem = self.submission.problem_for(function)
+        if problem is not None:
+            return f"{function} could not be loaded: {problem.message}"
+        for error in self.load_errors:
+            if function in error["names"]:
+                return f"{function} could not be loaded: {error['message']}"
+        message = f"no function named {function} was found in your notebook"
+        if self.submission.problems or self.load_errors:
+            firsts = [p.message for p in self.submission.problems] + [
+                e["message"] for e in self.load_errors
+            ]
+            message += f" (note: {firsts[0]})"
+        else:
+            message += "; keep the name given in the assignment"
+        return message
+
+
+def _crash_message(what: str, returncode: int | None, seconds: float) -> str:
+    if returncode is not None and returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        cause = f"it was killed by {name}"
+        if -returncode in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV):
+            cause += " (most often: memory ran out)"
+    elif returncode is not None:
+        cause = f"the process exited with code {returncode} (sys.exit or os._exit in your code?)"
+    else:
+        cause = "the process stopped answering"
+    return f"{what} stopped the grading worker after {seconds:.1f} s: {cause}"
+
+
+def _student_error(error: dict, what: str, output: str, worker: Worker) -> StudentCodeError:
+    kind = error.get("type", "Exception")
+    if kind == "NotDefined":
+        return MissingFunction(worker._missing_message(error["message"]), output=output)
+    if error.get("not_implemented"):
+        return NotImplementedYet(
+            f"{what} is not implemented yet (it raises NotImplementedError)", output=output
+        )
+    message = error.get("message", "")
+    text = f"{what} raised {kind}: {message}" if message else f"{what} raised {kind}"
+    if error.get("memory"):
+        text += (
+            f" - it tried to use more memory than the grader allows "
+            f"({worker.memory_mb} MiB for the whole worker)"
+        )
+    if error.get("traceback"):
+        text += "\n  " + "\n  ".join(error["traceback"])
+    return StudentCodeError(text, output=output, kind=kind)
+
+
+class RemoteObject:
+    """A handle to an object that lives in the worker (a model, a history, a figure)."""
+
+    def __init__(self, worker: Worker, handle: protocol.Handle, generation: int) -> None:
+        self.worker = worker
+        self.handle = handle
+        self.generation = generation
+
+    @property
+    def type(self) -> str:
+        return self.handle.type
+
+    @property
+    def short_type(self) -> str:
+        return self.handle.type.rsplit(".", 1)[-1]
+
+    def check_alive(self) -> None:
+        if self.worker.generation != self.generation or not self.worker.alive:
+            raise WorkerCrashed(
+                f"this {self.short_type} was lost when the grading worker had to be restarted"
+            )
+
+    def call(self, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        self.check_alive()
+        return self.worker.call_method(self, method, *args, timeout=timeout, **kwargs)
+
+    def inspect(self, kind: str, *, timeout: float | None = None) -> dict:
+        self.check_alive()
+        return self.worker.inspect(self, kind, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"<remote {self.short_type} #{self.handle.id}>"
+
+
+class Student:
+    """The student's functions as callables: ``student.find_misclassified(y, p)``."""
+
+    def __init__(self, worker: Worker) -> None:
+        self._worker = worker
+
+    @property
+    def worker(self) -> Worker:
+        return self._worker
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        def call(*args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+            return self._worker.call(name, *args, timeout=timeout, **kwargs)
+
+        call.__name__ = name
+        return call

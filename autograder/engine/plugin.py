@@ -1,0 +1,171 @@
+"""The pytest plugin that turns a hidden suite into a rubric.
+
+A hidden test is a plain pytest function with a ``rubric`` marker::
+
+    @pytest.mark.rubric(points=2, visibility="public")
+    def test_build_cnn_matches_the_architecture(student, reference):
+        \"\"\"build_cnn: layers, shapes and settings match the seed architecture.\"\"\"
+
+The docstring's first line is the rubric line the student sees. This plugin provides the
+``submission``, ``worker`` and ``student`` fixtures, keeps only public tests for
+``--public-only``, and records each outcome as a :class:`TestResult` whose message is the
+assertion's message or the student's error, never the test's source or hidden values
+(the runner disables assertion rewriting, so a failed ``assert`` shows only its message).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from autograder.engine.client import StudentCodeError, Student, Worker
+from autograder.engine.notebook import SubmissionError, load_submission
+from autograder.engine.results import TestResult
+
+log = logging.getLogger("cnnkit.grader")
+
+VISIBILITIES = ("public", "hidden")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cnnkit")
+    group.addoption("--submission", help="the notebook to grade")
+    group.addoption("--public-only", action="store_true", help="run only the public checks")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "rubric(points, visibility='hidden'): points and visibility of a check"
+    )
+
+
+def rubric_of(item: pytest.Item) -> tuple[float, str]:
+    marker = item.get_closest_marker("rubric")
+    if marker is None:
+        raise pytest.UsageError(f"{item.nodeid} has no rubric marker (points, visibility)")
+    points = float(marker.kwargs.get("points", marker.args[0] if marker.args else 1))
+    visibility = marker.kwargs.get("visibility", "hidden")
+    if visibility not in VISIBILITIES:
+        raise pytest.UsageError(f"{item.nodeid}: visibility must be one of {VISIBILITIES}")
+    return points, visibility
+
+
+def rubric_name(item: pytest.Item) -> str:
+    doc = getattr(item.function, "__doc__", None) if hasattr(item, "function") else None
+    if doc and doc.strip():
+        first_paragraph = doc.strip().split("\n\n")[0]
+        return " ".join(first_paragraph.split())
+    return item.name
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        rubric_of(item)  # every hidden test must declare its points
+    if config.getoption("--public-only"):
+        kept = [i for i in items if rubric_of(i)[1] == "public"]
+        deselected = [i for i in items if i not in kept]
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
+# -- fixtures --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def submission(request: pytest.FixtureRequest):
+    """The submitted notebook, reduced to its definitions."""
+    path = request.config.getoption("--submission")
+    if not path:
+        raise pytest.UsageError("--submission is required")
+    return load_submission(path)
+
+
+@pytest.fixture(scope="session")
+def worker(submission, grading_record):
+    """The worker process running the student's code (one per submission)."""
+    process = Worker(submission)
+    try:
+        process.start()
+        grading_record["worker"] = dict(process.versions)
+        yield process
+    finally:
+        process.close()
+
+
+@pytest.fixture(scope="session")
+def student(worker) -> Student:
+    """The student's functions, callable as ``student.name(...)``."""
+    return Student(worker)
+
+
+@pytest.fixture(scope="session")
+def grading_record(request: pytest.FixtureRequest) -> dict:
+    """Facts a suite records in the results (for instance which data source it used)."""
+    return request.config.stash.setdefault(RECORD_KEY, {})
+
+
+RECORD_KEY = pytest.StashKey[dict]()
+
+
+# -- outcomes --------------------------------------------------------------------------------
+def _message(excinfo: pytest.ExceptionInfo) -> tuple[str, bool]:
+    """The student-facing message of a failure, and whether it is a grader error."""
+    error = excinfo.value
+    if isinstance(error, (StudentCodeError, SubmissionError)):
+        return str(error), False
+    if isinstance(error, AssertionError):
+        text = str(error).strip()
+        return (text or "the check did not pass"), False
+    if isinstance(error, pytest.skip.Exception):
+        return str(error), False
+    return (
+        f"the grader could not finish this check ({type(error).__name__}); "
+        "this is a problem of the grading kit, please report it",
+        True,
+    )
+
+
+class RubricCollector:
+    """Collects one :class:`TestResult` per test of a pytest session."""
+
+    def __init__(self) -> None:
+        self.results: list[TestResult] = []
+        self.record: dict = {}
+        self._outcomes: dict[str, tuple[str, str, bool]] = {}
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or report.failed or report.skipped:
+            if item.nodeid in self._outcomes and self._outcomes[item.nodeid][0] != "passed":
+                return  # keep the first failure (a teardown error must not hide it)
+            if report.passed:
+                self._outcomes[item.nodeid] = ("passed", "", False)
+            elif call.excinfo is not None:
+                message, grader_error = _message(call.excinfo)
+                if grader_error:
+                    log.error("grader error in %s:\n%s", item.nodeid, report.longreprtext)
+                status = "skipped" if report.skipped else "failed"
+                self._outcomes[item.nodeid] = (status, message, grader_error)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        status, message, grader_error = self._outcomes.get(
+            item.nodeid, ("failed", "the check did not run", True)
+        )
+        points, visibility = rubric_of(item)
+        self.results.append(
+            TestResult(
+                name=rubric_name(item),
+                nodeid=item.nodeid,
+                score=points if status == "passed" else 0.0,
+                max_score=0.0 if status == "skipped" else points,
+                status=status,
+                output=message,
+                visibility=visibility,
+                grader_error=grader_error,
+            )
+        )
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self.record = dict(session.config.stash.get(RECORD_KEY, {}))

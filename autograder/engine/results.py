@@ -1,0 +1,138 @@
+"""Grading results: one record per test, one per submission, written as Gradescope JSON.
+
+The ``results.json`` layout follows Gradescope's autograder specification: top-level
+``score``, ``execution_time``, ``output``, ``visibility``, ``stdout_visibility``,
+``extra_data`` and ``tests``, each test with ``name``, ``score``, ``max_score``, ``status``,
+``output`` and ``visibility``. ``max_score`` is added at the top level for convenience.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# Public checks are visible at once; hidden ones show only after grades are published,
+# and their messages never contain hidden inputs or answers.
+GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published"}
+
+
+@dataclass
+class TestResult:
+    """The outcome of one rubric line."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    nodeid: str
+    score: float
+    max_score: float
+    status: str  # "passed" or "failed"
+    output: str
+    visibility: str  # "public" or "hidden"
+    grader_error: bool = False  # the check itself broke: a kit bug, never the student's fault
+
+    def gradescope(self) -> dict:
+        # Gradescope knows only passed/failed; a skipped check is worth 0 of 0 points.
+        return {
+            "name": self.name,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": "failed" if self.status == "failed" else "passed",
+            "output": self.output,
+            "visibility": GRADESCOPE_VISIBILITY[self.visibility],
+            "tags": [self.test_id],
+        }
+
+    @property
+    def test_id(self) -> str:
+        """The test function's name: a stable key for scripts (the rubric line may change)."""
+        return self.nodeid.rsplit("::", 1)[-1]
+
+
+@dataclass
+class SubmissionResult:
+    """All results of one submission."""
+
+    submission: str
+    assignment: str | None
+    tests: list[TestResult] = field(default_factory=list)
+    execution_time: float = 0.0
+    output: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.tests), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.tests), 4)
+
+    @property
+    def passed(self) -> int:
+        return sum(t.status == "passed" for t in self.tests)
+
+    def gradescope(self) -> dict:
+        return {
+            "score": self.score,
+            "max_score": self.max_score,
+            "execution_time": round(self.execution_time, 2),
+            "output": self.output,
+            "visibility": "visible",
+            "stdout_visibility": "hidden",
+            "extra_data": {
+                "assignment": self.assignment,
+                "submission": self.submission,
+                **self.extra,
+            },
+            "tests": [t.gradescope() for t in self.tests],
+        }
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.update(score=self.score, max_score=self.max_score)
+        return data
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write JSON so that a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
+        encoding="utf-8",
+    ) as handle:
+        json.dump(data, handle, indent=2, allow_nan=False)
+        handle.write("\n")
+        temporary = handle.name
+    os.replace(temporary, path)
+
+
+def summary_table(results: list[SubmissionResult]) -> str:
+    """A fixed-width table: one row per submission."""
+    name_width = max([len("submission")] + [len(r.submission) for r in results])
+    header = f"{'submission':<{name_width}}  {'score':>13}  {'tests':>7}  {'time':>7}"
+    rows = [header, "-" * len(header)]
+    for result in results:
+        score = f"{result.score:g} / {result.max_score:g}"
+        tests = f"{result.passed}/{len(result.tests)}"
+        rows.append(
+            f"{result.submission:<{name_width}}  {score:>13}  {tests:>7}  "
+            f"{result.execution_time:>6.1f}s"
+        )
+    return "\n".join(rows)
+
+
+def test_report(result: SubmissionResult, *, only_failed: bool = False) -> str:
+    """One line per test (a mark, the points, the rubric line) and its message if failed."""
+    lines = []
+    for test in result.tests:
+        if only_failed and test.status == "passed":
+            continue
+        mark = "PASS" if test.status == "passed" else "FAIL"
+        lines.append(f"  {mark} {test.score:g}/{test.max_score:g}  {test.name}")
+        if test.status != "passed" and test.output:
+            lines += [f"         {line}" for line in test.output.splitlines()]
+    return "\n".join(lines)

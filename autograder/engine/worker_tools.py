@@ -1,0 +1,64 @@
+"""Kit-side helpers the grader may run inside a worker.
+
+They build the known, seeded objects that a hidden test hands to a student's function
+(a tiny classifier to compile or train, for instance), so that each test exercises one
+student function and not a chain of them.
+"""
+
+from __future__ import annotations
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python's, NumPy's and TensorFlow's generators (Keras does all three)."""
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+
+
+def tiny_classifier(input_shape: tuple[int, ...], num_classes: int, seed: int = 0):
+    """A small, seeded, uncompiled softmax classifier: flatten then one dense layer."""
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    return keras.Sequential(
+        [
+            keras.Input(shape=tuple(input_shape)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(int(num_classes), activation="softmax"),
+        ]
+    )
+
+
+def compile_for_grading(model, learning_rate: float = 1e-3):
+    """Compile ``model`` the way the course does (Adam, sparse cross-entropy, accuracy)."""
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=float(learning_rate)),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def fit_and_predict(model, x_train, y_train, x_eval, *, epochs: int, batch_size: int, seed: int):
+    """Train a compiled model with a fixed seed and return its class probabilities on
+    ``x_eval``; the grader, not the worker, turns them into an accuracy."""
+    seed_everything(seed)
+    model.fit(x_train, y_train, epochs=int(epochs), batch_size=int(batch_size), verbose=0,
+              shuffle=True)
+    return model.predict(x_eval, batch_size=256, verbose=0)
+
+
+def same_object(first, second) -> bool:
+    """Whether two handles point at one object (did a function return its argument?)."""
+    return first is second
+
+
+TOOLS = {
+    "same_object": same_object,
+    "seed_everything": seed_everything,
+    "tiny_classifier": tiny_classifier,
+    "compile_for_grading": compile_for_grading,
+    "fit_and_predict": fit_and_predict,
+}

@@ -1,0 +1,1 @@
+"""Hidden pytest suites, one package per assignment. They run in the grader process only."""

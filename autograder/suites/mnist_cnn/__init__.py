@@ -1,0 +1,1 @@
+"""Hidden suite for assignment 01: a CNN on MNIST."""

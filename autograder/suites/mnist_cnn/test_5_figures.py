@@ -1,0 +1,108 @@
+"""Rubric: the figures of misclassified digits and of the confusion matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.engine.figures import has_ticks, image_of, integers_in, plot_axes, same_image
+from autograder.engine.introspect import describe_figure
+
+
+def _normalised(array: np.ndarray) -> np.ndarray:
+    array = np.asarray(array, dtype=np.float64).squeeze()
+    span = array.max() - array.min()
+    return (array - array.min()) / span if span else array * 0
+
+
+def _figure(result, function: str) -> dict:
+    assert hasattr(result, "inspect"), f"{function} must return a matplotlib Figure"
+    described = result.inspect("figure")
+    assert described["is_figure"], f"{function} must return a matplotlib Figure"
+    return described
+
+
+def _check_digits(figure: dict, images, y_true, y_pred, indices, label: str) -> None:
+    axes = plot_axes(figure)
+    assert len(axes) == len(indices), (
+        f"for {label}: {len(indices)} axes (one per shown digit, no empty ones) are expected, "
+        f"got {len(axes)}"
+    )
+    for position, (ax, index) in enumerate(zip(axes, indices, strict=True), start=1):
+        numbers = integers_in(ax["title"])
+        expected = [int(y_true[index]), int(y_pred[index])]
+        assert numbers[:2] == expected, (
+            f"for {label}: digit {position} should be titled with its real label, then its "
+            f"predicted label; its title is {ax['title']!r}"
+        )
+        assert same_image(_normalised(image_of(ax)) if image_of(ax) is not None else None,
+                          _normalised(images[index])), (
+            f"for {label}: digit {position} does not show the image at its index"
+        )
+        assert not has_ticks(ax), f"for {label}: digit {position} still shows axis ticks"
+
+
+@pytest.mark.rubric(points=1, visibility="public")
+def test_misclassified_figure_shows_each_error_with_its_labels(student, public_digits):
+    """plot_misclassified: one axes per error, titled real then predicted label."""
+    y_true = np.array([5, 0, 4, 1, 9])
+    y_pred = np.array([3, 0, 9, 7, 9])
+    indices = np.array([0, 2, 3])
+    figure = _figure(
+        student.plot_misclassified(public_digits, y_true, y_pred, indices), "plot_misclassified"
+    )
+    _check_digits(figure, public_digits, y_true, y_pred, indices, "three errors")
+
+
+@pytest.mark.rubric(points=2, visibility="hidden")
+def test_misclassified_figure_keeps_the_limit_and_row_layout(
+    student, reference, hidden_digits, hidden_labels
+):
+    """plot_misclassified: shows the first max_images errors, per_row to a row, like the
+    reference figure."""
+    y_true, y_pred = (labels[: len(hidden_digits)] for labels in hidden_labels)
+    y_pred = y_pred.copy()
+    y_pred[::3] = (y_true[::3] + 1) % 10  # enough errors to need more than one row
+    indices, _ = reference.find_misclassified(y_true, y_pred)
+    figure = _figure(
+        student.plot_misclassified(hidden_digits, y_true, y_pred, indices, per_row=4,
+                                   max_images=10),
+        "plot_misclassified",
+    )
+    _check_digits(figure, hidden_digits, y_true, y_pred, indices[:10], "ten of many errors")
+    expected = describe_figure(
+        reference.plot_misclassified(hidden_digits, y_true, y_pred, indices, per_row=4,
+                                     max_images=10)
+    )
+    grid = [(ax["grid"]["row"], ax["grid"]["col"]) if ax["grid"] else None
+            for ax in plot_axes(figure)]
+    expected_grid = [(ax["grid"]["row"], ax["grid"]["col"]) for ax in plot_axes(expected)]
+    assert grid == expected_grid, "the digits are not laid out per_row to a row, in order"
+
+
+@pytest.mark.rubric(points=1, visibility="hidden")
+def test_misclassified_figure_without_errors_is_empty(student, hidden_digits):
+    """plot_misclassified: with no errors to show, returns a figure without axes."""
+    labels = np.zeros(len(hidden_digits), dtype=np.int64)
+    figure = _figure(
+        student.plot_misclassified(hidden_digits, labels, labels, np.array([], dtype=np.int64)),
+        "plot_misclassified",
+    )
+    assert len(plot_axes(figure)) == 0, "no axes are expected when there is nothing to show"
+
+
+@pytest.mark.rubric(points=1, visibility="hidden")
+def test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes(student, hidden_labels):
+    """plot_confusion_matrix: one image of the matrix, x axis predicted, y axis real."""
+    rng = np.random.default_rng(11)
+    matrix = rng.integers(0, 20, size=(10, 10))
+    np.fill_diagonal(matrix, 0)
+    figure = _figure(student.plot_confusion_matrix(matrix), "plot_confusion_matrix")
+    axes = plot_axes(figure)
+    assert len(axes) == 1, f"one axes (plus an optional colour bar) is expected, got {len(axes)}"
+    ax = axes[0]
+    assert same_image(image_of(ax), matrix), "the axes does not show the matrix as an image"
+    assert "pred" in ax["xlabel"].lower(), "the x axis should be labelled as predicted classes"
+    assert "real" in ax["ylabel"].lower() or "true" in ax["ylabel"].lower(), (
+        "the y axis should be labelled as real classes"
+    )

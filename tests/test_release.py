@@ -1,0 +1,43 @@
+"""The student notebooks and the examples are generated from the references and in sync."""
+
+from __future__ import annotations
+
+import nbformat
+
+from autograder.assignments import ASSIGNMENTS
+from autograder.examples import write_examples
+from autograder.release import SOLUTION_MARKERS, release_all, solution_lines
+
+
+def test_student_notebooks_are_in_sync_with_the_solutions():
+    synced = release_all(check=True)
+    assert synced and all(synced.values()), f"run `cnnkit release`: {synced}"
+
+
+def test_example_submissions_are_in_sync_with_the_solutions():
+    synced = write_examples(check=True)
+    assert synced and all(synced.values()), f"run `cnnkit release`: {synced}"
+
+
+def test_no_solution_line_survives_in_a_student_notebook():
+    for assignment in ASSIGNMENTS.values():
+        solution = nbformat.read(assignment.solution_path, as_version=4)
+        released = nbformat.read(assignment.release_path, as_version=4)
+        secret = solution_lines(solution)
+        assert len(secret) > 20, "the reference should hold real solution code"
+        released_lines = {
+            line.strip() for cell in released.cells for line in cell.source.splitlines()
+        }
+        leaked = secret & released_lines
+        assert not leaked, f"{assignment.id}: solution lines in the release: {sorted(leaked)[:3]}"
+        text = assignment.release_path.read_text(encoding="utf-8")
+        assert not any(marker in text for marker in SOLUTION_MARKERS)
+        assert text.count("raise NotImplementedError()") >= 9
+
+
+def test_nothing_released_to_students_imports_the_hidden_suite(root):
+    for path in (root / "assignments").rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert "autograder.suites" not in text, f"{path} mentions the hidden suite"
+            assert "autograder.engine.reference" not in text, f"{path} loads the reference"
