@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,12 +48,22 @@ class Assignment:
         return ROOT / "examples" / self.id
 
 
-ASSIGNMENTS: dict[str, Assignment] = {
-    a.id: a
-    for a in [
-        Assignment("01_mnist_cnn", "A CNN on MNIST", "mnist_cnn.ipynb", "mnist_cnn"),
-    ]
-}
+def discover_assignments(suites_dir: Path = ROOT / "autograder" / "suites") -> dict:
+    """Every assignment whose hidden suite declares itself in an ``assignment.json``.
+
+    Adding an assignment is adding a suite folder (with that file), a reference notebook
+    and its release: nothing else in the kit lists them.
+    """
+    found = {}
+    for declaration in sorted(suites_dir.glob("*/assignment.json")):
+        data = json.loads(declaration.read_text(encoding="utf-8"))
+        found[data["id"]] = Assignment(
+            data["id"], data["title"], data["notebook"], declaration.parent.name
+        )
+    return dict(sorted(found.items()))
+
+
+ASSIGNMENTS: dict[str, Assignment] = discover_assignments()
 
 
 def get_assignment(assignment_id: str) -> Assignment:

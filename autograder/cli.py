@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.assignments import ASSIGNMENTS, ROOT
+from autograder.assignments import ASSIGNMENTS
 
 # TensorFlow's C++ logging must be silenced before anything imports it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -131,5 +131,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-__all__ = ["main", "run_check", "ROOT"]

@@ -8,6 +8,7 @@ and check the exact points each one earns.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 
@@ -40,73 +41,13 @@ class PartialExample:
     bodies: dict[str, str] = field(default_factory=dict)
 
 
-PARTIAL_EXAMPLES: dict[str, list[PartialExample]] = {
-    "01_mnist_cnn": [
-        PartialExample(
-            "wrong_padding",
-            "the convolutions use 'valid' padding, so the feature maps shrink",
-            {
-                "build_cnn": """\
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Conv2D(32, (5, 5), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(64, (5, 5), activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Flatten(),
-        layers.Dense(64, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(32, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(num_classes, activation="softmax"),
-    ])
-    return model""",
-            },
-        ),
-        PartialExample(
-            "missing_dropout",
-            "the two dropout layers are missing",
-            {
-                "build_cnn": """\
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        layers.Conv2D(32, (5, 5), padding="same", activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Conv2D(64, (5, 5), padding="same", activation="relu"),
-        layers.MaxPooling2D((2, 2)),
-        layers.Flatten(),
-        layers.Dense(64, activation="relu"),
-        layers.Dense(32, activation="relu"),
-        layers.Dense(num_classes, activation="softmax"),
-    ])
-    return model""",
-            },
-        ),
-        PartialExample(
-            "nan_on_empty",
-            "the error percentage is a mean, which is NaN for an empty batch",
-            {
-                "find_misclassified": """\
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError("y_true and y_pred must have the same length")
-    wrong = y_true != y_pred
-    return np.flatnonzero(wrong), 100.0 * np.mean(wrong)""",
-            },
-        ),
-        PartialExample(
-            "unscaled_pixels",
-            "the pixels are converted to float32 but not divided by 255",
-            {
-                "preprocess_images": """\
-    images = np.asarray(images, dtype=np.float32)
-    if images.ndim == 3:
-        images = images[..., np.newaxis]
-    return images""",
-            },
-        ),
-    ],
-}
+def partial_examples(assignment: Assignment) -> list[PartialExample]:
+    """The partial examples an assignment's suite declares in its ``examples.py``."""
+    try:
+        module = importlib.import_module(f"autograder.suites.{assignment.suite}.examples")
+    except ModuleNotFoundError:
+        return []
+    return list(module.PARTIAL_EXAMPLES)
 
 
 def _defines(cell: NotebookNode, function: str) -> bool:
@@ -133,7 +74,7 @@ def example_notebooks(assignment: Assignment) -> dict[str, NotebookNode]:
         "reference": ClearOutputs().apply(nbformat.from_dict(solution)),
         "blank": release_notebook(solution),
     }
-    for example in PARTIAL_EXAMPLES.get(assignment.id, []):
+    for example in partial_examples(assignment):
         examples[example.name] = apply_example(solution, example)
     return examples
 

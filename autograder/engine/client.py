@@ -12,6 +12,7 @@ as :class:`RemoteObject` handles.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -172,18 +173,14 @@ class Worker:
         process, self._process = self._process, None
         if process is not None:
             if process.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             process.wait()
         for fd_name in ("_to", "_from"):
             fd = getattr(self, fd_name, None)
             if fd is not None:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
                 setattr(self, fd_name, None)
 
     def close(self) -> None:

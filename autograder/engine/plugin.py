@@ -19,7 +19,7 @@ import logging
 
 import pytest
 
-from autograder.engine.client import StudentCodeError, Student, Worker
+from autograder.engine.client import Student, StudentCodeError, Worker
 from autograder.engine.notebook import SubmissionError, load_submission
 from autograder.engine.results import TestResult
 
@@ -104,6 +104,28 @@ def grading_record(request: pytest.FixtureRequest) -> dict:
 
 
 RECORD_KEY = pytest.StashKey[dict]()
+PICTURES_KEY = pytest.StashKey[dict]()
+
+
+class Pictures:
+    """Renderings a figure test keeps for the feedback report (student's and reference's)."""
+
+    def __init__(self, store: dict, nodeid: str) -> None:
+        self._store = store
+        self._nodeid = nodeid
+
+    def keep(self, label: str, *, student: bytes | None, reference: bytes | None) -> None:
+        """Keep one pair of PNG renderings under a short label (e.g. ``"conv1"``)."""
+        self._store.setdefault(self._nodeid, []).append(
+            {"label": label, "student": student, "reference": reference}
+        )
+
+
+@pytest.fixture
+def pictures(request: pytest.FixtureRequest) -> Pictures:
+    """Keep the student's and the reference's pictures of this test for the report."""
+    store = request.config.stash.setdefault(PICTURES_KEY, {})
+    return Pictures(store, request.node.nodeid)
 
 
 # -- outcomes --------------------------------------------------------------------------------
@@ -154,6 +176,7 @@ class RubricCollector:
             item.nodeid, ("failed", "the check did not run", True)
         )
         points, visibility = rubric_of(item)
+        kept = item.config.stash.get(PICTURES_KEY, {}).get(item.nodeid, [])
         self.results.append(
             TestResult(
                 name=rubric_name(item),
@@ -164,6 +187,7 @@ class RubricCollector:
                 output=message,
                 visibility=visibility,
                 grader_error=grader_error,
+                pictures=list(kept),
             )
         )
 

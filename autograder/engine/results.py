@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Public checks are visible at once; hidden ones show only after grades are published,
@@ -33,6 +33,8 @@ class TestResult:
     output: str
     visibility: str  # "public" or "hidden"
     grader_error: bool = False  # the check itself broke: a kit bug, never the student's fault
+    # Figure tests keep {"label", "student": PNG bytes | None, "reference": PNG bytes | None}.
+    pictures: list[dict] = field(default_factory=list, repr=False)
 
     def gradescope(self) -> dict:
         # Gradescope knows only passed/failed; a skipped check is worth 0 of 0 points.
@@ -91,10 +93,30 @@ class SubmissionResult:
             "tests": [t.gradescope() for t in self.tests],
         }
 
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data.update(score=self.score, max_score=self.max_score)
-        return data
+    def write(self, folder: Path) -> None:
+        """Write ``results.json`` and the kept pictures (``pictures/<test>_<label>_<who>.png``)
+        into ``folder``; the JSON is written last, atomically, so that its presence means the
+        submission is completely graded."""
+        saved: dict[str, list[dict]] = {}
+        for test in self.tests:
+            for picture in test.pictures:
+                entry = {"label": picture["label"]}
+                for who in ("student", "reference"):
+                    if picture.get(who):
+                        name = f"{test.test_id}_{_slug(picture['label'])}_{who}.png"
+                        target = folder / "pictures" / name
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_bytes(picture[who])
+                        entry[who] = f"pictures/{name}"
+                saved.setdefault(test.test_id, []).append(entry)
+        data = self.gradescope()
+        if saved:
+            data["extra_data"]["pictures"] = saved
+        write_json_atomic(folder / "results.json", data)
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:60]
 
 
 def write_json_atomic(path: Path, data: dict) -> None:

@@ -23,7 +23,7 @@ from autograder import __version__
 from autograder.assignments import Assignment, get_assignment, guess_assignment
 from autograder.engine.notebook import SubmissionError, load_submission
 from autograder.engine.plugin import RubricCollector
-from autograder.engine.results import SubmissionResult, TestResult, write_json_atomic
+from autograder.engine.results import SubmissionResult, TestResult
 
 log = logging.getLogger("cnnkit.grader")
 
@@ -169,5 +169,5 @@ def grade_many(
             item.path, name=item.name, assignment=assignment, public_only=public_only
         )
         if out_dir is not None:
-            write_json_atomic(Path(out_dir) / item.name / "results.json", result.gradescope())
+            result.write(Path(out_dir) / item.name)
         yield result

@@ -30,7 +30,8 @@ def test_compile_model_uses_adam_sparse_crossentropy_and_accuracy(student, worke
     compiled = model.inspect("compilation")
     assert compiled["compiled"], "the model was not compiled"
     assert compiled["optimizer"] == "Adam", f"Adam is expected, got {compiled['optimizer']}"
-    assert compiled["learning_rate"] is not None and abs(compiled["learning_rate"] - 0.005) < 1e-7, (
+    rate = compiled["learning_rate"]
+    assert rate is not None and abs(rate - 0.005) < 1e-7, (
         "the optimizer does not use the learning_rate argument"
     )
     assert "sparse_categorical_crossentropy" in str(compiled["loss"]), (

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.engine.figures import has_ticks, image_of, integers_in, plot_axes, same_image
-from autograder.engine.introspect import describe_figure
+from autograder.engine.figures import (
+    describe_and_close,
+    has_ticks,
+    image_of,
+    integers_in,
+    plot_axes,
+    same_image,
+)
 
 
 def _normalised(array: np.ndarray) -> np.ndarray:
@@ -56,7 +62,7 @@ def test_misclassified_figure_shows_each_error_with_its_labels(student, public_d
 
 @pytest.mark.rubric(points=2, visibility="hidden")
 def test_misclassified_figure_keeps_the_limit_and_row_layout(
-    student, reference, hidden_digits, hidden_labels
+    student, reference, hidden_digits, hidden_labels, pictures
 ):
     """plot_misclassified: shows the first max_images errors, per_row to a row, like the
     reference figure."""
@@ -69,11 +75,12 @@ def test_misclassified_figure_keeps_the_limit_and_row_layout(
                                    max_images=10),
         "plot_misclassified",
     )
-    _check_digits(figure, hidden_digits, y_true, y_pred, indices[:10], "ten of many errors")
-    expected = describe_figure(
+    expected = describe_and_close(
         reference.plot_misclassified(hidden_digits, y_true, y_pred, indices, per_row=4,
                                      max_images=10)
     )
+    pictures.keep("misclassified", student=figure["png"], reference=expected["png"])
+    _check_digits(figure, hidden_digits, y_true, y_pred, indices[:10], "ten of many errors")
     grid = [(ax["grid"]["row"], ax["grid"]["col"]) if ax["grid"] else None
             for ax in plot_axes(figure)]
     expected_grid = [(ax["grid"]["row"], ax["grid"]["col"]) for ax in plot_axes(expected)]
