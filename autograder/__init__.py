@@ -13,11 +13,13 @@ __all__ = ["__version__", "check"]
 def check(notebook: str = "", *, assignment: str | None = None) -> float:
     """Run the public checks on a saved notebook and print one line per check.
 
+    The checks run in a separate process (``cnnkit check``), exactly as the grader would run
+    them, so the notebook's own kernel and variables play no part: save the notebook first.
+
     Parameters
     ----------
     notebook : str
-        Path of the notebook file (save it first: the file on disk is what is checked).
-        Empty: the only ``.ipynb`` file in the current folder.
+        Path of the notebook file. Empty: the only ``.ipynb`` file in the current folder.
     assignment : str, optional
         Assignment id when the notebook does not say it itself.
 
@@ -26,6 +28,18 @@ def check(notebook: str = "", *, assignment: str | None = None) -> float:
     float
         Points earned on the public checks.
     """
-    from autograder.cli import run_check
+    import re
+    import subprocess
+    import sys
 
-    return run_check(notebook, assignment=assignment)
+    command = [sys.executable, "-m", "autograder.cli", "check"]
+    if notebook:
+        command.append(notebook)
+    if assignment:
+        command += ["--assignment", assignment]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    print(completed.stdout, end="")
+    if completed.returncode not in (0, 1):
+        print(completed.stderr[-2000:], end="")
+    found = re.search(r": ([\d.]+) / [\d.]+ points", completed.stdout)
+    return float(found.group(1)) if found else 0.0

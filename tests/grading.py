@@ -1,0 +1,38 @@
+"""Helpers for the kit's end-to-end tests: grade notebooks through the real `cnnkit` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def grade_folder(folder: Path, out: Path, *, env: dict | None = None,
+                 timeout: float = 1200) -> dict[str, dict]:
+    """Run ``cnnkit grade folder --out out`` in a subprocess; return each results.json."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(out)],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return {
+        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(out.glob("*/results.json"))
+    }
+
+
+def failed(result: dict) -> set[str]:
+    """The test function names (kept in each test's tags) that did not pass."""
+    return {t["tags"][0] for t in result["tests"] if t["status"] != "passed"}
+
+
+def output_of(result: dict, test_name: str) -> str:
+    return next(t["output"] for t in result["tests"] if t["tags"][0] == test_name)

