@@ -285,7 +285,7 @@ class Worker:
         )
 
     def tool(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
-        """Run one of the kit's own helpers (:mod:`worker_tools`) inside the worker."""
+        """Run one of the kit's own helpers (:mod:`autograder.engine.tools`) inside the worker."""
         self.ensure_started()
         return self._request(
             {"op": "tool", "name": name, "args": self._unwrap(list(args)),

@@ -21,7 +21,7 @@ import types
 import warnings
 from typing import Any
 
-from autograder.engine import introspect, protocol, worker_tools
+from autograder.engine import introspect, protocol, tools
 
 
 def _cap_memory(megabytes: int) -> None:
@@ -128,7 +128,7 @@ class Session:
         return introspect.INSPECTORS[request["kind"]](target)
 
     def tool(self, request: dict) -> Any:
-        function = worker_tools.TOOLS[request["name"]]
+        function = tools.TOOLS[request["name"]]
         return function(*request.get("args", []), **request.get("kwargs", {}))
 
     def release(self, request: dict) -> None:

@@ -1,4 +1,4 @@
-"""Kit-side helpers the grader may run inside a worker.
+"""Tools every assignment uses: seeding, a tiny seeded classifier, compiling, training.
 
 They build the known, seeded objects that a hidden test hands to a student's function
 (a tiny classifier to compile or train, for instance), so that each test exercises one
