@@ -16,7 +16,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.assignments import ASSIGNMENTS, Assignment
-from autograder.release import ClearOutputs, release_notebook, render
+from autograder.release import SOLUTION_MARKERS, render
 
 _REGION = re.compile(r"(### BEGIN SOLUTION\n)(.*?)(\n[ \t]*### END SOLUTION)", re.DOTALL)
 
@@ -50,32 +50,48 @@ def partial_examples(assignment: Assignment) -> list[PartialExample]:
     return list(module.PARTIAL_EXAMPLES)
 
 
-def _defines(cell: NotebookNode, function: str) -> bool:
-    return cell.cell_type == "code" and re.search(rf"^def {function}\(", cell.source, re.M)
+def _grade_id(cell: NotebookNode) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return meta.get("grade_id") if meta.get("solution") else None
 
 
-def apply_example(solution: NotebookNode, example: PartialExample) -> NotebookNode:
-    """A copy of ``solution`` with the example's function bodies swapped in."""
-    notebook = nbformat.from_dict(solution)
-    for function, body in example.bodies.items():
-        cells = [c for c in notebook.cells if _defines(c, function)]
-        if len(cells) != 1 or not _REGION.search(cells[0].source):
+def submitted(released: NotebookNode, solution: NotebookNode, example: PartialExample | None
+              ) -> NotebookNode:
+    """What a student would hand in: the release with its solution cells filled in.
+
+    The cells come from the reference (matched by nbgrader ``grade_id``), with the example's
+    function bodies swapped in and the solution markers removed, as a student's own code has
+    none.
+    """
+    answers = {_grade_id(c): c.source for c in solution.cells if _grade_id(c)}
+    notebook = nbformat.from_dict(released)
+    for function, body in (example.bodies if example else {}).items():
+        cells = [name for name, source in answers.items()
+                 if re.search(rf"^def {function}\(", source, re.M) and _REGION.search(source)]
+        if len(cells) != 1:
             raise ValueError(f"{example.name}: no single solution region defines {function}")
-        cells[0].source = _REGION.sub(lambda m, b=body: m.group(1) + b + m.group(3),
-                                      cells[0].source, count=1)
-    notebook.metadata["cnnkit_example"] = {"mistake": example.mistake}
-    return ClearOutputs().apply(notebook)
+        answers[cells[0]] = _REGION.sub(lambda m, b=body: m.group(1) + b + m.group(3),
+                                        answers[cells[0]], count=1)
+    for cell in notebook.cells:
+        if _grade_id(cell) in answers:
+            lines = answers[_grade_id(cell)].split("\n")
+            cell.source = "\n".join(
+                line for line in lines if line.strip() not in SOLUTION_MARKERS)
+    if example:
+        notebook.metadata["cnnkit_example"] = {"mistake": example.mistake}
+    return notebook
 
 
 def example_notebooks(assignment: Assignment) -> dict[str, NotebookNode]:
     """Every example of an assignment: the reference, the blank release, the partial ones."""
     solution = nbformat.read(assignment.solution_path, as_version=4)
+    released = nbformat.read(assignment.release_path, as_version=4)
     examples = {
-        "reference": ClearOutputs().apply(nbformat.from_dict(solution)),
-        "blank": release_notebook(solution),
+        "reference": submitted(released, solution, None),
+        "blank": nbformat.from_dict(released),
     }
     for example in partial_examples(assignment):
-        examples[example.name] = apply_example(solution, example)
+        examples[example.name] = submitted(released, solution, example)
     return examples
 
 

@@ -1,13 +1,26 @@
 """Produce the student notebooks in ``assignments/`` from the references in ``solutions/``.
 
-A release is a pipeline of notebook transformations, one per class in nbgrader's style:
-the solution regions become ``raise NotImplementedError()`` (nbgrader's own
-``ClearSolutions``), outputs go, and execution counts are reset. The result is written in a
-stable form so that ``cnnkit release --check`` can prove the two folders are in sync.
+A release is a pipeline of steps, one per class in nbgrader's style:
+
+1. :class:`SyncGradeCells` puts after each graded function the nbgrader test cell whose points
+   are those of the function's hidden tests (it rewrites the reference in ``solutions/``,
+   which is nbgrader's source folder, so that nbgrader itself sees the cells);
+2. :class:`GenerateAssignment` runs the real ``nbgrader generate_assignment`` (solutions
+   become ``raise NotImplementedError()``, outputs go, cells are locked and checksummed) in a
+   scratch course, with the same settings as the top-level ``nbgrader_config.py``;
+3. :class:`CheckNoSolutionLeft` refuses a student notebook that still holds a solution marker.
+
+The files are written byte for byte as nbgrader writes them, so an instructor running
+``nbgrader generate_assignment`` in the repository gets the committed notebooks, and
+``cnnkit release --check`` proves that the two folders are in sync.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -18,73 +31,61 @@ from autograder.assignments import ASSIGNMENTS, Assignment
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
-class ReleaseStep:
-    """One transformation of a notebook on its way to students."""
-
-    def apply(self, notebook: NotebookNode) -> NotebookNode:
-        raise NotImplementedError
+def render(notebook: NotebookNode) -> str:
+    """A notebook as the exact text nbgrader writes (nbformat's JSON with one-space indents)."""
+    return nbformat.writes(notebook)
 
 
-class ClearSolutions(ReleaseStep):
-    """Replace each solution region by a stub that raises ``NotImplementedError``."""
+class SyncGradeCells:
+    """Keep one nbgrader test cell per graded function in the reference, with its points."""
 
-    def apply(self, notebook: NotebookNode) -> NotebookNode:
-        from nbgrader.preprocessors import ClearSolutions as NbgraderClearSolutions
+    def apply(self, assignment: Assignment, solution_text: str) -> str:
+        from autograder.nbgrader_bridge import rubric, sync_grade_cells
 
-        notebook, _ = NbgraderClearSolutions(enforce_metadata=False).preprocess(notebook, {})
-        return notebook
-
-
-class ClearOutputs(ReleaseStep):
-    """Remove outputs and execution counts: a release starts clean."""
-
-    def apply(self, notebook: NotebookNode) -> NotebookNode:
-        for cell in notebook.cells:
-            if cell.cell_type == "code":
-                cell.outputs = []
-                cell.execution_count = None
-            cell.get("metadata", {}).pop("execution", None)
-        return notebook
+        solution = nbformat.reads(solution_text, as_version=4)
+        synced = sync_grade_cells(solution, assignment.id, rubric(assignment))
+        return render(synced)
 
 
-class CheckNoSolutionLeft(ReleaseStep):
+class GenerateAssignment:
+    """Run ``nbgrader generate_assignment`` on a reference, in a scratch course directory."""
+
+    def apply(self, assignment: Assignment, solution_text: str) -> str:
+        with tempfile.TemporaryDirectory(prefix="cnnkit-release-") as scratch:
+            course = Path(scratch)
+            source = course / "solutions" / assignment.id
+            source.mkdir(parents=True)
+            (source / assignment.notebook).write_text(solution_text, encoding="utf-8")
+            shutil.copy(_ROOT_CONFIG, course / "nbgrader_config.py")
+            completed = subprocess.run(
+                [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.id,
+                 "--no-db", "--force", f"--CourseDirectory.root={course}"],
+                cwd=course, capture_output=True, text=True, check=False,
+            )
+            released = course / "assignments" / assignment.id / assignment.notebook
+            if completed.returncode != 0 or not released.exists():
+                raise RuntimeError(
+                    f"nbgrader generate_assignment failed for {assignment.id}:\n"
+                    + completed.stdout[-3000:] + completed.stderr[-3000:]
+                )
+            return released.read_text(encoding="utf-8")
+
+
+class CheckNoSolutionLeft:
     """Refuse to release a notebook that still holds a solution marker."""
 
-    def apply(self, notebook: NotebookNode) -> NotebookNode:
+    def apply(self, assignment: Assignment, released_text: str) -> str:
+        notebook = nbformat.reads(released_text, as_version=4)
         for index, cell in enumerate(notebook.cells, start=1):
             if any(marker in cell.source for marker in SOLUTION_MARKERS):
-                raise ValueError(f"cell {index} still holds a solution marker after release")
-        return notebook
+                raise ValueError(f"{assignment.id}: cell {index} still holds a solution marker")
+        return released_text
 
 
-RELEASE_PIPELINE: tuple[ReleaseStep, ...] = (ClearSolutions(), ClearOutputs(),
-                                             CheckNoSolutionLeft())
+_ROOT_CONFIG = Path(__file__).resolve().parents[1] / "nbgrader_config.py"
 
 
-def release_notebook(solution: NotebookNode) -> NotebookNode:
-    """Run the release pipeline on a copy of a reference notebook."""
-    notebook = nbformat.from_dict(solution)
-    for step in RELEASE_PIPELINE:
-        notebook = step.apply(notebook)
-    return notebook
-
-
-def render(notebook: NotebookNode) -> str:
-    """The notebook as the exact text written to disk (stable across runs)."""
-    return nbformat.writes(notebook) + "\n"
-
-
-def release_assignment(assignment: Assignment, *, check: bool = False) -> bool:
-    """Write (or with ``check``, compare) the student notebook of one assignment.
-
-    Returns
-    -------
-    bool
-        Whether the file on disk already matched the release.
-    """
-    solution = nbformat.read(assignment.solution_path, as_version=4)
-    text = render(release_notebook(solution))
-    target = assignment.release_path
+def _write_or_compare(target: Path, text: str, check: bool) -> bool:
     current = target.read_text(encoding="utf-8") if target.exists() else None
     if not check and current != text:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -92,9 +93,45 @@ def release_assignment(assignment: Assignment, *, check: bool = False) -> bool:
     return current == text
 
 
+def release_assignment(assignment: Assignment, *, check: bool = False) -> dict[str, bool]:
+    """Sync the reference's test cells and write (or with ``check``, compare) the release.
+
+    Returns
+    -------
+    dict
+        ``{path: already in sync}`` for the reference and the student notebook.
+    """
+    original = assignment.solution_path.read_text(encoding="utf-8")
+    solution_text = SyncGradeCells().apply(assignment, original)
+    released = CheckNoSolutionLeft().apply(
+        assignment, GenerateAssignment().apply(assignment, solution_text)
+    )
+    return {
+        f"solutions/{assignment.id}": _write_or_compare(
+            assignment.solution_path, solution_text, check),
+        f"assignments/{assignment.id}": _write_or_compare(
+            assignment.release_path, released, check),
+    }
+
+
 def release_all(*, check: bool = False) -> dict[str, bool]:
-    """Release every assignment; map each id to whether it was already in sync."""
-    return {a.id: release_assignment(a, check=check) for a in ASSIGNMENTS.values()}
+    """Release every assignment; map each written file to whether it was already in sync.
+
+    Raises
+    ------
+    RuntimeError
+        After releasing all the others, naming each assignment that could not be released.
+    """
+    synced: dict[str, bool] = {}
+    problems = []
+    for assignment in ASSIGNMENTS.values():
+        try:
+            synced.update(release_assignment(assignment, check=check))
+        except (ValueError, RuntimeError) as error:
+            problems.append(f"{assignment.id}: {error}")
+    if problems:
+        raise RuntimeError("could not release:\n" + "\n".join(problems))
+    return synced
 
 
 def solution_lines(notebook: NotebookNode) -> set[str]:
@@ -110,8 +147,3 @@ def solution_lines(notebook: NotebookNode) -> set[str]:
             elif inside and line.strip() and not line.strip().startswith("#"):
                 lines.add(line.strip())
     return lines
-
-
-def examples_from(path: Path) -> list[Path]:
-    """The example submissions bundled for an assignment folder."""
-    return sorted(path.glob("*.ipynb"))
