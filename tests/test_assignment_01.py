@@ -50,8 +50,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def examples(tmp_path_factory) -> dict[str, dict]:
-    return grade_folder(EXAMPLES, tmp_path_factory.mktemp("graded-examples"))
+def examples(graded_examples) -> dict[str, dict]:
+    return graded_examples(ASSIGNMENT.id)
 
 
 def _cell_defining(notebook, function: str):
