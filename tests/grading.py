@@ -12,10 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def grade_folder(folder: Path, out: Path, *, env: dict | None = None,
-                 timeout: float = 1200) -> dict[str, dict]:
+                 timeout: float = 1200, assignment: str | None = None) -> dict[str, dict]:
     """Run ``cnnkit grade folder --out out`` in a subprocess; return each results.json."""
+    command = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(out)]
+    if assignment:
+        command += ["--assignment", assignment]
     completed = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(out)],
+        command,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         capture_output=True,

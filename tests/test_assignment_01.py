@@ -94,8 +94,10 @@ def broken(tmp_path_factory) -> dict[str, dict]:
     folder = tmp_path_factory.mktemp("broken-submissions")
     _broken_notebooks(folder)
     # A short per-call timeout keeps the endless loop cheap; training calls have their own.
+    # A file that is not even JSON cannot say which assignment it is for: the instructor
+    # names the assignment of the batch, as the README says.
     return grade_folder(folder, tmp_path_factory.mktemp("graded-broken"),
-                        env={"CNNKIT_CALL_TIMEOUT": "20"})
+                        env={"CNNKIT_CALL_TIMEOUT": "20"}, assignment=ASSIGNMENT.id)
 
 
 def test_the_reference_scores_full_marks(examples):
