@@ -2,6 +2,9 @@
 
     cnnkit check [NOTEBOOK]             run the public checks on a saved notebook (students)
     cnnkit grade PATH --out DIR         grade a notebook or a folder of submissions
+                                        (--jobs N in parallel; resumes where it stopped)
+    cnnkit export DIR                   rebuild grades.csv, junit.xml and feedback pages
+    cnnkit gradescope ASSIGNMENT        build a Gradescope autograder.zip
     cnnkit demo [--out DIR]             grade the bundled example submissions
     cnnkit release [--check]            regenerate assignments/ and examples/ from solutions/
     cnnkit data                         say which MNIST source would be used, and why
@@ -13,6 +16,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
@@ -21,34 +25,76 @@ from autograder.assignments import ASSIGNMENTS
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def _grade(target: Path, out: Path | None, assignment: str | None, public_only: bool,
-           verbose: bool) -> list:
-    from autograder.engine.results import summary_table, test_report
-    from autograder.engine.runner import find_submissions, grade_many
+class _Progress:
+    """One line per graded submission with an estimate of the time left, and on a terminal a
+    bar redrawn in place."""
 
-    submissions = find_submissions(target)
-    if not submissions:
-        raise SystemExit(f"no notebooks found under {target}")
-    results = []
-    for index, result in enumerate(
-        grade_many(submissions, out, assignment=assignment, public_only=public_only), start=1
-    ):
-        results.append(result)
+    def __init__(self, stream=sys.stderr) -> None:
+        self.started = time.monotonic()
+        self.stream = stream
+        self.bar = stream.isatty()
+
+    def __call__(self, message: dict, done: int, to_do: int) -> None:
+        elapsed = time.monotonic() - self.started
+        left = elapsed / done * (to_do - done)
+        estimate = f"; about {_duration(left)} left" if done < to_do else ""
+        if self.bar:
+            self.stream.write("\r\033[K")
         print(
-            f"[{index}/{len(submissions)}] {result.submission}: "
-            f"{result.score:g}/{result.max_score:g} ({result.execution_time:.0f} s)",
+            f"[{done}/{to_do}] {message['name']}: {message['score']:g}/{message['max_score']:g}"
+            f" ({message['execution_time']:.0f} s){estimate}",
             flush=True,
         )
-        if verbose:
-            print(test_report(result, only_failed=True))
+        if self.bar and done < to_do:
+            filled = round(30 * done / to_do)
+            self.stream.write(f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{to_do} graded, "
+                              f"about {_duration(left)} left")
+            self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def _grade(target: Path, out: Path, assignment: str | None, public_only: bool,
+           verbose: bool, *, jobs: int = 1, force: bool = False,
+           summary_md: Path | None = None) -> int:
+    from autograder.batch import run_batch
+    from autograder.engine.runner import find_submissions
+    from autograder.exports import markdown_summary, text_report, text_table
+
+    try:
+        submissions = find_submissions(target)
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(str(error)) from None
+    if not submissions:
+        raise SystemExit(f"no notebooks found under {target}")
+    outcome = run_batch(submissions, out, jobs=jobs, assignment=assignment,
+                        public_only=public_only, force=force, on_result=_Progress())
+    if outcome.skipped:
+        print(f"{len(outcome.skipped)} already graded with an unchanged notebook: not graded "
+              "again (--force grades them anyway)")
+    if outcome.interrupted:
+        print(f"\ninterrupted: {len(outcome.graded)} graded in this run; run the same command "
+              "again to grade the rest", file=sys.stderr)
+        return 130
+    results = outcome.results
+    if verbose:
+        for name, data in results.items():
+            report = text_report(data)
+            if report:
+                print(f"{name}:\n{report}")
     print()
-    print(summary_table(results))
-    sources = {r.extra.get("mnist_source") for r in results if r.extra.get("mnist_source")}
+    print(text_table(results))
+    sources = {d["extra_data"].get("mnist_source") for d in results.values()} - {None}
     if sources:
         print(f"\nMNIST source used by the grader: {', '.join(sorted(sources))}")
-    if out is not None:
-        print(f"results: {out}/<submission>/results.json")
-    return results
+    print(f"results: {out}/<submission>/results.json and feedback.html; "
+          f"{out}/grades.csv, {out}/junit.xml")
+    if summary_md is not None:
+        with open(summary_md, "a", encoding="utf-8") as handle:
+            handle.write(markdown_summary(results))
+    return 0
 
 
 def run_check(notebook: str = "", *, assignment: str | None = None) -> float:
@@ -86,6 +132,22 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--assignment", choices=sorted(ASSIGNMENTS))
     grade.add_argument("--public-only", action="store_true")
     grade.add_argument("-v", "--verbose", action="store_true", help="show failed checks")
+    grade.add_argument("-j", "--jobs", type=int, default=1,
+                       help="submissions graded at the same time (default 1)")
+    grade.add_argument("--force", action="store_true",
+                       help="grade again the submissions already graded")
+    grade.add_argument("--summary-md", type=Path,
+                       help="append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)")
+
+    export = commands.add_parser(
+        "export", help="rebuild grades.csv, junit.xml and feedback pages from results.json")
+    export.add_argument("out", type=Path)
+    export.add_argument("--summary-md", type=Path, help="append a Markdown summary here")
+
+    gradescope = commands.add_parser("gradescope", help="build a Gradescope autograder.zip")
+    gradescope.add_argument("assignment", choices=sorted(ASSIGNMENTS))
+    gradescope.add_argument("--out", type=Path, default=None,
+                            help="the zip to write (default out/gradescope/<id>/autograder.zip)")
 
     demo = commands.add_parser("demo", help="grade the bundled example submissions")
     demo.add_argument("--out", type=Path, default=Path("out/demo"))
@@ -102,15 +164,40 @@ def main(argv: list[str] | None = None) -> int:
         score = run_check(args.notebook, assignment=args.assignment)
         return 0 if score > 0 else 1
     if args.command == "grade":
-        _grade(args.path, args.out, args.assignment, args.public_only, args.verbose)
-        return 0
+        return _grade(args.path, args.out, args.assignment, args.public_only, args.verbose,
+                      jobs=args.jobs, force=args.force, summary_md=args.summary_md)
     if args.command == "demo":
         from autograder.data import describe_sources
 
         print(describe_sources())
         for assignment in ASSIGNMENTS.values():
             print(f"\n== {assignment.id}: {assignment.title} ==")
-            _grade(assignment.examples_dir, args.out / assignment.id, assignment.id, False, True)
+            code = _grade(assignment.examples_dir, args.out / assignment.id, assignment.id,
+                          False, True)
+            if code:
+                return code
+        return 0
+    if args.command == "export":
+        from autograder.exports import load_results, markdown_summary, write_exports
+        from autograder.report import write_feedback
+
+        results = load_results(args.out)
+        if not results:
+            raise SystemExit(f"no results.json under {args.out}")
+        for name in results:
+            write_feedback(results[name], args.out / name)
+        for path in write_exports(results, args.out):
+            print(f"wrote {path}")
+        if args.summary_md is not None:
+            with open(args.summary_md, "a", encoding="utf-8") as handle:
+                handle.write(markdown_summary(results))
+        return 0
+    if args.command == "gradescope":
+        from autograder.gradescope import build_zip
+
+        target = args.out or Path("out/gradescope") / args.assignment / "autograder.zip"
+        listing = build_zip(args.assignment, target)
+        print(f"wrote {target} ({len(listing)} files)")
         return 0
     if args.command == "release":
         from autograder.examples import write_examples

@@ -100,9 +100,9 @@ class Worker:
         self.load_errors: list[dict] = []
         self.callables: list[str] = []
         self.versions: dict = {}
+        self._spawned: _Spawned | None = None
         self._process: subprocess.Popen | None = None
-        self._scratch = tempfile.TemporaryDirectory(prefix="cnnkit-worker-")
-        self._log_path = Path(self._scratch.name) / "output.log"
+        self._log_path: Path | None = None
         self._log_offset = 0
 
     # -- life cycle ------------------------------------------------------------------------
@@ -111,41 +111,14 @@ class Worker:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
-        """Start the process, wait until TensorFlow is imported, and load the code."""
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        env = dict(os.environ)
-        env.update(
-            TF_CPP_MIN_LOG_LEVEL="3",
-            CUDA_VISIBLE_DEVICES="-1",
-            MPLBACKEND="Agg",
-            PYTHONHASHSEED="0",
-            PYTHONWARNINGS="ignore",
-            CNNKIT_GRADING="1",
-        )
-        log = open(self._log_path, "ab")  # noqa: SIM115 - handed to the child
-        workdir = Path(self._scratch.name) / "cwd"
-        workdir.mkdir(exist_ok=True)
-        try:
-            self._process = subprocess.Popen(
-                [
-                    sys.executable, "-m", "autograder.engine.worker",
-                    "--in-fd", str(to_worker_r), "--out-fd", str(from_worker_w),
-                    "--memory-mb", str(self.memory_mb),
-                ],
-                pass_fds=(to_worker_r, from_worker_w),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                cwd=workdir,
-                env=env,
-                start_new_session=True,  # so that a kill reaches anything the student started
-            )
-        finally:
-            os.close(to_worker_r)
-            os.close(from_worker_w)
-            log.close()
-        self._to, self._from = to_worker_w, from_worker_r
+        """Start the process (or adopt a warm spare), wait until TensorFlow is imported, and
+        load the code."""
+        spawned = _take_spare(self.memory_mb) or _Spawned.launch(self.memory_mb)
+        spawned.taken_at = time.time()
+        self._spawned = spawned
+        self._process = spawned.process
+        self._to, self._from = spawned.to_worker, spawned.from_worker
+        self._log_path, self._log_offset = spawned.log_path, 0
         self.generation += 1
         try:
             ready = protocol.read_message(self._from, timeout=STARTUP_TIMEOUT)
@@ -169,23 +142,15 @@ class Worker:
         self.callables = loaded["callables"]
 
     def stop(self) -> None:
-        """Kill the process group and close the pipes."""
-        process, self._process = self._process, None
-        if process is not None:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        for fd_name in ("_to", "_from"):
-            fd = getattr(self, fd_name, None)
-            if fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-                setattr(self, fd_name, None)
+        """Kill the process group, close the pipes and remove the process's scratch folder."""
+        spawned, self._spawned = self._spawned, None
+        self._process = None
+        self._to = self._from = None
+        if spawned is not None:
+            spawned.kill()
 
     def close(self) -> None:
         self.stop()
-        self._scratch.cleanup()
 
     def __enter__(self) -> Worker:
         return self
@@ -200,6 +165,8 @@ class Worker:
 
     # -- requests --------------------------------------------------------------------------
     def _read_log(self) -> str:
+        if self._log_path is None:
+            return ""
         try:
             with open(self._log_path, "rb") as log:
                 log.seek(self._log_offset)
@@ -310,6 +277,164 @@ class Worker:
         else:
             message += "; keep the name given in the assignment"
         return message
+
+
+
+# -- processes, warm spares ------------------------------------------------------------------
+class _Spawned:
+    """A started worker process and its scratch folder (log file and working directory).
+
+    A process receives the code of at most one submission: a :class:`Worker` adopts it once
+    and kills it when done. A *spare* is a process started ahead of need, importing
+    TensorFlow while the previous submission is graded; no code has reached it yet.
+    """
+
+    def __init__(self, memory_mb: int) -> None:
+        self.memory_mb = memory_mb
+        self.scratch = tempfile.TemporaryDirectory(prefix="cnnkit-worker-")
+        self.log_path = Path(self.scratch.name) / "output.log"
+        self.spawned_at = time.time()
+        self.taken_at: float | None = None
+        self.warm = False  # started as a spare, before a submission asked for it
+        self.process: subprocess.Popen | None = None
+        self.to_worker = self.from_worker = -1
+
+    @classmethod
+    def launch(cls, memory_mb: int) -> _Spawned:
+        spawned = cls(memory_mb)
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        env = dict(os.environ)
+        env.update(
+            TF_CPP_MIN_LOG_LEVEL="3",
+            CUDA_VISIBLE_DEVICES="-1",
+            MPLBACKEND="Agg",
+            PYTHONHASHSEED="0",
+            PYTHONWARNINGS="ignore",
+            CNNKIT_GRADING="1",
+        )
+        log = open(spawned.log_path, "ab")  # noqa: SIM115 - handed to the child
+        workdir = Path(spawned.scratch.name) / "cwd"
+        workdir.mkdir(exist_ok=True)
+        try:
+            spawned.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "autograder.engine.worker",
+                    "--in-fd", str(to_worker_r), "--out-fd", str(from_worker_w),
+                    "--memory-mb", str(memory_mb),
+                ],
+                pass_fds=(to_worker_r, from_worker_w),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=workdir,
+                env=env,
+                start_new_session=True,  # so that a kill reaches anything the student started
+            )
+        except BaseException:
+            for fd in (to_worker_w, from_worker_r):
+                os.close(fd)
+            spawned.scratch.cleanup()
+            raise
+        finally:
+            os.close(to_worker_r)
+            os.close(from_worker_w)
+            log.close()
+        spawned.to_worker, spawned.from_worker = to_worker_w, from_worker_r
+        _LIVE.add(spawned)
+        _SPAWN_LOG.append(spawned)
+        return spawned
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """Kill the process group, reap the process, close the pipes, remove the scratch."""
+        _LIVE.discard(self)
+        process = self.process
+        if process is not None:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        for fd in (self.to_worker, self.from_worker):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.to_worker = self.from_worker = -1
+        self.scratch.cleanup()
+
+    def describe(self) -> dict:
+        """Plain facts about this process for a run log."""
+        return {
+            "pid": self.process.pid if self.process else None,
+            "spawned_at": round(self.spawned_at, 3),
+            "taken_at": round(self.taken_at, 3) if self.taken_at else None,
+            "warm": self.warm,
+        }
+
+
+_LIVE: set[_Spawned] = set()
+_SPAWN_LOG: list[_Spawned] = []
+_WARM = {"enabled": False, "spare": None}
+
+
+def enable_warm_spares(enabled: bool = True) -> None:
+    """Keep one spare worker process starting in the background (batch grading).
+
+    Each time a :class:`Worker` takes the spare, the next one is started at once, so that
+    TensorFlow is already imported when the next submission's code arrives. A spare never
+    serves two submissions: it is adopted once and killed after that submission.
+    """
+    _WARM["enabled"] = enabled
+    if enabled and _WARM["spare"] is None:
+        _start_spare()
+    if not enabled:
+        discard_spare()
+
+
+def _start_spare() -> None:
+    spare = _Spawned.launch(DEFAULT_MEMORY_MB)
+    spare.warm = True
+    _WARM["spare"] = spare
+
+
+def _take_spare(memory_mb: int) -> _Spawned | None:
+    spare = _WARM["spare"]
+    if spare is None or spare.memory_mb != memory_mb:
+        return None
+    _WARM["spare"] = None
+    if _WARM["enabled"]:
+        _start_spare()
+    if not spare.alive:  # it died while waiting (e.g. out of memory): start afresh
+        spare.kill()
+        return None
+    return spare
+
+
+def discard_spare() -> None:
+    """Kill the waiting spare, if any (at the end of a batch)."""
+    spare, _WARM["spare"] = _WARM["spare"], None
+    if spare is not None:
+        spare.kill()
+
+
+def kill_all_workers() -> None:
+    """Kill every worker process this process started (interrupted batch); safe in a signal
+    handler's context since it only sends signals and reaps."""
+    _WARM["enabled"] = False
+    _WARM["spare"] = None
+    for spawned in list(_LIVE):
+        spawned.kill()
+
+
+def drain_spawn_log() -> list[dict]:
+    """Facts about the worker processes adopted since the last call (pid, when spawned, when
+    taken, whether warm), for the batch's run log."""
+    taken = [s for s in _SPAWN_LOG if s.taken_at is not None]
+    _SPAWN_LOG[:] = [s for s in _SPAWN_LOG if s.taken_at is None]
+    return [s.describe() for s in taken]
 
 
 def _crash_message(what: str, returncode: int | None, seconds: float) -> str:

@@ -8,6 +8,7 @@ The ``results.json`` layout follows Gradescope's autograder specification: top-l
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -93,10 +94,23 @@ class SubmissionResult:
             "tests": [t.gradescope() for t in self.tests],
         }
 
-    def write(self, folder: Path) -> None:
+    def write(self, folder: Path, *, write_json: bool = True) -> dict:
         """Write ``results.json`` and the kept pictures (``pictures/<test>_<label>_<who>.png``)
         into ``folder``; the JSON is written last, atomically, so that its presence means the
-        submission is completely graded."""
+        submission is completely graded.
+
+        Parameters
+        ----------
+        folder : Path
+            The submission's output folder.
+        write_json : bool
+            False: write only the pictures (the caller writes the JSON after other files).
+
+        Returns
+        -------
+        dict
+            The results.json content (picture paths relative to ``folder``).
+        """
         saved: dict[str, list[dict]] = {}
         for test in self.tests:
             for picture in test.pictures:
@@ -112,7 +126,9 @@ class SubmissionResult:
         data = self.gradescope()
         if saved:
             data["extra_data"]["pictures"] = saved
-        write_json_atomic(folder / "results.json", data)
+        if write_json:
+            write_json_atomic(folder / "results.json", data)
+        return data
 
 
 def _slug(text: str) -> str:
@@ -121,15 +137,37 @@ def _slug(text: str) -> str:
 
 def write_json_atomic(path: Path, data: dict) -> None:
     """Write JSON so that a reader never sees a half-written file."""
+    write_text_atomic(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file through a temporary file in the same folder and an atomic rename:
+    the file is either the old one or the complete new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(
         "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False,
-        encoding="utf-8",
+        encoding="utf-8", newline="",
     ) as handle:
-        json.dump(data, handle, indent=2, allow_nan=False)
-        handle.write("\n")
         temporary = handle.name
-    os.replace(temporary, path)
+        try:
+            handle.write(text)
+        except BaseException:
+            handle.close()
+            os.unlink(temporary)
+            raise
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())  # as open() would: temporary files are 0600
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def summary_table(results: list[SubmissionResult]) -> str:

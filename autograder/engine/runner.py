@@ -8,9 +8,13 @@ becomes data in that submission's results, and the next submission is graded reg
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import io
+import json
 import logging
 import os
+import signal
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -23,7 +27,7 @@ from autograder import __version__
 from autograder.assignments import Assignment, get_assignment, guess_assignment
 from autograder.engine.notebook import SubmissionError, load_submission
 from autograder.engine.plugin import RubricCollector
-from autograder.engine.results import SubmissionResult, TestResult
+from autograder.engine.results import SubmissionResult, TestResult, write_json_atomic
 
 log = logging.getLogger("cnnkit.grader")
 
@@ -53,7 +57,12 @@ def find_submissions(target: str | os.PathLike) -> list[SubmissionFile]:
             found.append(SubmissionFile(folder.name, notebooks[0]))
         elif notebooks:
             found += [SubmissionFile(f"{folder.name}/{p.stem}", p) for p in notebooks]
-    return found
+    names = [item.name for item in found]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:  # their results would overwrite each other
+        raise ValueError(f"two submissions under {target} are both named {clashes[0]!r} "
+                         "(a notebook and a folder?): rename one")
+    return sorted(found, key=lambda item: item.name)
 
 
 def _resolve_assignment(path: Path, assignment_id: str | None) -> Assignment | None:
@@ -147,7 +156,14 @@ def grade_submission(
     except SubmissionError as error:
         result.output = str(error)
     result.execution_time = time.monotonic() - started
-    result.extra = {"kit_version": __version__, "public_only": public_only, **collector.record}
+    result.extra = {
+        "kit_version": __version__,
+        "public_only": public_only,
+        # what resuming a batch compares: the notebook's bytes and the grader's own files
+        "fingerprint": notebook_fingerprint(path),
+        "grader_fingerprint": grader_fingerprint(found.id),
+        **collector.record,
+    }
     if any(t.grader_error for t in result.tests):
         log.error("grader errors for %s:\n%s", path, buffer.getvalue()[-5000:])
     return result
@@ -160,14 +176,97 @@ def grade_many(
     assignment: str | None = None,
     public_only: bool = False,
 ) -> Iterator[SubmissionResult]:
-    """Grade submissions one after the other, writing ``<out>/<name>/results.json`` for each.
+    """Grade submissions one after the other in this process, writing
+    ``<out>/<name>/results.json`` (and the feedback report) for each.
 
     Yields each result as soon as it is written, so that a caller can report progress.
+    :func:`autograder.batch.run_batch` is the parallel, resumable version.
     """
     for item in submissions:
         result = grade_submission(
             item.path, name=item.name, assignment=assignment, public_only=public_only
         )
         if out_dir is not None:
-            result.write(Path(out_dir) / item.name)
+            write_outputs(result, Path(out_dir) / item.name)
         yield result
+
+
+# -- fingerprints and resuming ----------------------------------------------------------------
+def notebook_fingerprint(path: str | os.PathLike) -> str:
+    """SHA-256 of the notebook file's bytes."""
+    return "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+@functools.cache
+def grader_fingerprint(assignment_id: str) -> str:
+    """SHA-256 over what decides a grade besides the notebook: the kit's version, the hidden
+    suite's files and the reference notebook. A change to any of them makes earlier results
+    stale, so a resumed batch grades those submissions again."""
+    found = get_assignment(assignment_id)
+    digest = hashlib.sha256(__version__.encode())
+    files = sorted(
+        p for p in found.suite_dir.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".json", ".ini")
+    )
+    for path in [*files, found.solution_path]:
+        digest.update(str(path.relative_to(found.suite_dir.parents[2])).encode())
+        digest.update(path.read_bytes())
+    return "sha256:" + digest.hexdigest()
+
+
+def finished_result(item: SubmissionFile, out_dir: str | os.PathLike, *,
+                    assignment: str | None = None, public_only: bool = False) -> dict | None:
+    """The stored result of ``item`` if it needs no new grading, else ``None``.
+
+    Finished means: ``results.json`` is complete JSON, was written by a normal grading (not a
+    crash of the kit), records this notebook's fingerprint, the same grader fingerprint and the
+    same mode (public checks only, or all).
+    """
+    path = Path(out_dir) / item.name / "results.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        extra = data["extra_data"]
+        recorded = extra["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if recorded != notebook_fingerprint(item.path):
+        return None
+    if bool(extra.get("public_only")) != public_only:
+        return None
+    if assignment and extra.get("assignment") != assignment:
+        return None
+    try:
+        if extra.get("grader_fingerprint") != grader_fingerprint(extra.get("assignment")):
+            return None
+    except (KeyError, OSError):
+        return None
+    return data
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold back Ctrl-C and termination until the block is done (then they arrive)."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def write_outputs(result: SubmissionResult, folder: Path) -> dict:
+    """Write a submission's pictures, feedback report and ``results.json`` (last, atomically)
+    with interruptions held back, so that a stopped batch never leaves half of them.
+
+    Returns
+    -------
+    dict
+        The results.json content.
+    """
+    from autograder.report import write_feedback
+
+    with signals_deferred():
+        data = result.write(folder)
+        write_feedback(data, folder)
+        write_json_atomic(folder / "results.json", data)
+    return data

@@ -1,0 +1,335 @@
+"""Batch grading on one machine: parallel lanes, warm workers, resume, per-run outputs.
+
+``run_batch`` starts ``jobs`` *lanes*: long-lived grader processes (``python -m
+autograder.batch --lane``) that each grade one submission at a time, so that pytest, the
+hidden suites and the reference (with TensorFlow) are imported once per lane, not once per
+submission. Each submission's code still runs in a worker process of its own, started for it
+alone; a lane keeps the *next* worker starting in the background (importing TensorFlow) while
+it grades the current submission (:func:`autograder.engine.client.enable_warm_spares`).
+
+Submissions whose ``results.json`` is complete and records the same notebook and grader
+fingerprints are not graded again. Every output file is written atomically, with Ctrl-C held
+back while a submission's files are written; an interrupted submission leaves nothing and is
+graded on the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import json
+import os
+import resource
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TextIO
+
+from autograder.engine.runner import SubmissionFile, finished_result
+
+RUN_LOG = "run-log.jsonl"
+_INTERRUPTED_CODES = (128 + signal.SIGINT, 128 + signal.SIGTERM, -signal.SIGINT, -signal.SIGTERM)
+_OUR_TEMPORARIES = (".results.json.", ".feedback.html.", ".grades.csv.", ".junit.xml.")
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch run did."""
+
+    results: dict[str, dict] = field(default_factory=dict)  # every finished submission
+    graded: list[dict] = field(default_factory=list)  # lane messages of this run
+    skipped: list[str] = field(default_factory=list)  # finished before this run
+    interrupted: bool = False
+    wall_time: float = 0.0
+
+
+# -- the parent side ---------------------------------------------------------------------------
+class _Lane:
+    """A grader process and the submission it is grading."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+        reply_r, reply_w = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.batch", "--lane", str(number),
+             "--reply-fd", str(reply_w)],
+            pass_fds=(reply_w,),
+            stdin=subprocess.PIPE,
+            stdout=_stderr_fd(),  # a stray print of a suite must not garble the replies
+            text=True,
+        )
+        os.close(reply_w)
+        self.replies: TextIO = os.fdopen(reply_r, "r", encoding="utf-8")
+        self.task: SubmissionFile | None = None
+        self.task_started = 0.0
+
+    def send(self, item: SubmissionFile, task: dict) -> None:
+        self.task, self.task_started = item, time.time()
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps(task) + "\n")
+        self.process.stdin.flush()
+
+    def finish(self) -> None:
+        """No more work: closing stdin ends the lane after its current submission."""
+        with contextlib.suppress(OSError):
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+
+    def stop(self, grace: float = 20.0) -> None:
+        """Interrupt: the lane kills its workers and exits (never in the middle of writing)."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        with contextlib.suppress(OSError):
+            self.replies.close()
+
+
+def _stderr_fd() -> int | None:
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a captured stream (e.g. under pytest)
+        return None
+
+
+def remove_stale_temporaries(out_dir: Path) -> int:
+    """Remove temporary files an earlier run left behind if it was killed outright."""
+    removed = 0
+    if out_dir.is_dir():
+        for path in out_dir.rglob(".*.tmp"):
+            if path.name.startswith(_OUR_TEMPORARIES):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _lane_crashed_result(item: SubmissionFile, task: dict) -> dict:
+    """A lane died while grading ``item`` (a kit problem): file a zero with a grader error and
+    no fingerprint, so that the next run grades it again."""
+    from autograder.engine.runner import _error_result, write_outputs
+
+    result = _error_result(item.name, task.get("assignment"),
+                           "the grader process stopped while grading this submission")
+    data = write_outputs(result, Path(task["out"]))
+    return {"name": item.name, "score": 0.0, "max_score": 0.0, "passed": 0,
+            "tests": len(data["tests"]), "execution_time": 0.0, "lane_crashed": True}
+
+
+def run_batch(
+    submissions: list[SubmissionFile],
+    out_dir: str | os.PathLike,
+    *,
+    jobs: int = 1,
+    assignment: str | None = None,
+    public_only: bool = False,
+    force: bool = False,
+    on_result: Callable[[dict, int, int], None] | None = None,
+) -> BatchOutcome:
+    """Grade ``submissions`` with ``jobs`` lanes, writing ``<out>/<name>/results.json`` and
+    ``feedback.html`` per submission and ``grades.csv`` and ``junit.xml`` per run.
+
+    Parameters
+    ----------
+    submissions : list of SubmissionFile
+        From :func:`autograder.engine.runner.find_submissions`.
+    out_dir : path
+        The output folder (reused by the next run to resume).
+    jobs : int
+        Number of submissions graded at the same time.
+    assignment : str, optional
+        The assignment id (default: each notebook says).
+    public_only : bool
+        Run only the public checks.
+    force : bool
+        Grade every submission, even those already finished.
+    on_result : callable, optional
+        ``on_result(message, done, to_do)`` after each submission graded in this run.
+
+    Returns
+    -------
+    BatchOutcome
+        ``interrupted`` is set when Ctrl-C (or SIGTERM) stopped the run; the per-run CSV and
+        JUnit files are then not rewritten.
+    """
+    started = time.monotonic()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    outcome = BatchOutcome()
+    pending: collections.deque[SubmissionFile] = collections.deque()
+    for item in submissions:
+        if not force and finished_result(item, out_dir, assignment=assignment,
+                                         public_only=public_only) is not None:
+            outcome.skipped.append(item.name)
+        else:
+            pending.append(item)
+    to_do = len(pending)
+
+    def task_of(item: SubmissionFile) -> dict:
+        return {"name": item.name, "path": str(item.path), "out": str(out_dir / item.name),
+                "assignment": assignment, "public_only": public_only}
+
+    lanes: list[_Lane] = []
+    previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        selector = selectors.DefaultSelector()
+        for number in range(min(max(jobs, 1), to_do)):
+            lane = _Lane(number)
+            lanes.append(lane)
+            selector.register(lane.replies, selectors.EVENT_READ, lane)
+            lane.send(pending[0], task_of(pending.popleft()))
+        busy = len(lanes)
+        while busy:
+            for key, _ in selector.select():
+                lane: _Lane = key.data
+                line = lane.replies.readline()
+                item = lane.task
+                assert item is not None
+                if line:
+                    message = json.loads(line)
+                else:  # the lane died
+                    selector.unregister(lane.replies)
+                    lane.stop(grace=5)
+                    if lane.process.returncode in _INTERRUPTED_CODES:
+                        raise KeyboardInterrupt  # Ctrl-C reached the lane first
+                    # a crash of the kit: file the submission as such, go on
+                    message = _lane_crashed_result(item, task_of(item))
+                    lanes.remove(lane)
+                    lane = _Lane(lane.number)
+                    lanes.append(lane)
+                    selector.register(lane.replies, selectors.EVENT_READ, lane)
+                message["lane"] = lane.number
+                outcome.graded.append(message)
+                _append_run_log(out_dir, message)
+                if on_result is not None:
+                    on_result(message, len(outcome.graded), to_do)
+                lane.task = None
+                if pending:
+                    lane.send(pending[0], task_of(pending.popleft()))
+                else:
+                    lane.finish()
+                    selector.unregister(lane.replies)
+                    busy -= 1
+        for lane in lanes:
+            lane.process.wait()
+            lane.replies.close()
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        for lane in lanes:
+            lane.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+    outcome.wall_time = time.monotonic() - started
+    if not outcome.interrupted:
+        outcome.results = collect_results(submissions, out_dir)
+        from autograder.exports import write_exports
+
+        write_exports(outcome.results, out_dir)
+    return outcome
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _append_run_log(out_dir: Path, message: dict) -> None:
+    # One short line per write() on a file opened for appending: never interleaved.
+    with open(out_dir / RUN_LOG, "a", encoding="utf-8") as log:
+        log.write(json.dumps(message) + "\n")
+
+
+def collect_results(submissions: list[SubmissionFile], out_dir: Path) -> dict[str, dict]:
+    """The results.json of each submission (in the given order), rebuilding a missing
+    feedback report."""
+    from autograder.report import FEEDBACK_FILE, write_feedback
+
+    results = {}
+    for item in submissions:
+        folder = out_dir / item.name
+        try:
+            data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not (folder / FEEDBACK_FILE).is_file():
+            write_feedback(data, folder)
+        results[item.name] = data
+    return results
+
+
+# -- the lane side -----------------------------------------------------------------------------
+def _abort(signum: int, frame: object) -> None:
+    """Interrupted: kill the workers and leave at once. Output files are written with these
+    signals held back (see ``write_outputs``), so this never runs in the middle of one."""
+    from autograder.engine import client
+
+    client.kill_all_workers()
+    os._exit(128 + signum)
+
+
+def _peak_mb(who: int) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
+
+
+def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
+    """Grade the tasks read from ``tasks`` (JSON lines) one at a time; reply with one JSON
+    line per submission once its files are written."""
+    from autograder.engine import client
+    from autograder.engine.runner import grade_submission, write_outputs
+
+    signal.signal(signal.SIGINT, _abort)
+    signal.signal(signal.SIGTERM, _abort)
+    client.enable_warm_spares(True)
+    try:
+        while line := tasks.readline():
+            task = json.loads(line)
+            began = time.time()
+            client.drain_spawn_log()  # forget a spare's record from before this submission
+            result = grade_submission(task["path"], name=task["name"],
+                                      assignment=task["assignment"],
+                                      public_only=task["public_only"])
+            workers = client.drain_spawn_log()
+            write_outputs(result, Path(task["out"]))
+            replies.write(json.dumps({
+                "name": task["name"],
+                "score": result.score,
+                "max_score": result.max_score,
+                "passed": result.passed,
+                "tests": len(result.tests),
+                "execution_time": round(result.execution_time, 2),
+                "started_at": round(began, 3),
+                "finished_at": round(time.time(), 3),
+                "workers": workers,  # the worker processes this submission's code ran in
+                "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),  # largest so far
+                "grader_peak_mb": _peak_mb(resource.RUSAGE_SELF),
+            }) + "\n")
+            replies.flush()
+    finally:
+        client.enable_warm_spares(False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="A grading lane (started by run_batch).")
+    parser.add_argument("--lane", type=int, required=True)
+    parser.add_argument("--reply-fd", type=int, required=True)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    with os.fdopen(args.reply_fd, "w", encoding="utf-8") as replies:
+        serve_lane(args.lane, sys.stdin, replies)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

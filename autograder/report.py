@@ -1,0 +1,129 @@
+"""Feedback reports: one self-contained HTML page per student.
+
+The page is built from the submission's ``results.json`` (and the pictures beside it), so it
+can be rebuilt at any time without grading again. Per test it shows the points, the rubric
+line and the message; for figure tests the student's picture, and beside it the reference's
+when the test is visible (a hidden test's reference picture would give its answer away).
+Pictures are embedded as data URIs: the page is one file, with nothing to fetch.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from autograder.engine.results import write_text_atomic
+
+FEEDBACK_FILE = "feedback.html"
+
+# Colours also looked for by the browser test (tests/test_report.py): keep them in sync.
+PASSED_COLOUR = "#1a7f37"
+FAILED_COLOUR = "#cf222e"
+
+_STYLE = f"""
+body {{ font-family: "DejaVu Sans", Arial, sans-serif; margin: 24px auto; max-width: 1000px;
+       color: #1f2328; background: #ffffff; }}
+h1 {{ font-size: 22px; margin: 0 0 4px 0; }}
+.meta {{ color: #57606a; margin-bottom: 16px; }}
+.total {{ font-size: 20px; font-weight: bold; margin: 12px 0 20px 0; }}
+.test {{ border: 1px solid #d0d7de; border-radius: 6px; padding: 10px 14px; margin: 10px 0; }}
+.head {{ display: flex; align-items: center; gap: 12px; }}
+.badge {{ color: #ffffff; font-weight: bold; border-radius: 4px; padding: 2px 10px; flex: none;
+         min-width: 56px; text-align: center; }}
+.passed .badge {{ background: {PASSED_COLOUR}; }}
+.failed .badge {{ background: {FAILED_COLOUR}; }}
+.points {{ font-weight: bold; min-width: 64px; flex: none; }}
+.hidden-note {{ color: #57606a; font-size: 12px; }}
+pre {{ background: #f6f8fa; padding: 8px; white-space: pre-wrap; margin: 8px 0 0 0;
+      font-size: 13px; }}
+.pictures {{ display: flex; flex-wrap: wrap; gap: 16px; margin-top: 10px; }}
+figure {{ margin: 0; }}
+figure img {{ max-width: 460px; border: 1px solid #d0d7de; display: block; }}
+figcaption {{ font-size: 12px; color: #57606a; margin-top: 4px; }}
+"""
+
+
+def _data_uri(folder: Path, relative: str | None) -> str | None:
+    if not relative:
+        return None
+    path = folder / relative
+    if not path.is_file():
+        return None
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _figure(uri: str, caption: str, css_class: str) -> str:
+    return (
+        f'<figure class="{css_class}"><img src="{uri}" alt="{html.escape(caption)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def feedback_html(data: dict, folder: Path) -> str:
+    """The feedback page of one submission.
+
+    Parameters
+    ----------
+    data : dict
+        The submission's results.json content.
+    folder : Path
+        The folder holding results.json (picture paths are relative to it).
+
+    Returns
+    -------
+    str
+        A complete HTML document with every picture embedded.
+    """
+    extra = data.get("extra_data", {})
+    pictures = extra.get("pictures", {})
+    who = html.escape(str(extra.get("submission", "")))
+    assignment = html.escape(str(extra.get("assignment") or ""))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Feedback: {who}</title><style>{_STYLE}</style></head><body>",
+        f"<h1>Feedback for {who}</h1>",
+        f'<div class="meta">Assignment {assignment}</div>',
+        f'<div class="total" id="total">{data.get("score", 0):g} / '
+        f'{data.get("max_score", 0):g} points</div>',
+    ]
+    for test in data.get("tests", []):
+        passed = test.get("status") == "passed"
+        visible = test.get("visibility") == "visible"
+        test_id = (test.get("tags") or [""])[0]
+        parts.append(f'<section class="test {"passed" if passed else "failed"}" '
+                     f'data-test="{html.escape(test_id)}">')
+        parts.append(
+            '<div class="head">'
+            f'<span class="badge">{"passed" if passed else "failed"}</span>'
+            f'<span class="points">{test.get("score", 0):g} / {test.get("max_score", 0):g}</span>'
+            f'<span class="name">{html.escape(test.get("name", ""))}</span>'
+            "</div>"
+        )
+        if test.get("output"):
+            parts.append(f"<pre>{html.escape(test['output'])}</pre>")
+        figures = []
+        for picture in pictures.get(test_id, []):
+            label = picture.get("label", "")
+            mine = _data_uri(folder, picture.get("student"))
+            theirs = _data_uri(folder, picture.get("reference")) if visible else None
+            if mine:
+                figures.append(_figure(mine, f"Your figure ({label})", "student"))
+            if theirs:
+                figures.append(_figure(theirs, f"Reference ({label})", "reference"))
+        if figures:
+            parts.append(f'<div class="pictures">{"".join(figures)}</div>')
+            if not visible:
+                parts.append('<div class="hidden-note">The reference picture of a hidden '
+                             "check is not shown.</div>")
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_feedback(data: dict, folder: Path) -> Path:
+    """Write ``folder/feedback.html`` atomically; return its path."""
+    target = Path(folder) / FEEDBACK_FILE
+    write_text_atomic(target, feedback_html(data, Path(folder)))
+    return target

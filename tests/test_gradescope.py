@@ -1,0 +1,120 @@
+"""Gradescope: the autograder.zip holds what the specification asks and nothing of a student's,
+and its ``run_autograder`` grades a submission in a simulated ``/autograder`` layout.
+
+The simulated layout is a temporary root that ``run_autograder`` accepts through
+``CNNKIT_AUTOGRADER_ROOT``; the interpreter is this test run's (``CNNKIT_PYTHON``), standing in
+for the one ``setup.sh`` installs. Every ``results/results.json`` is validated against the
+fields of Gradescope's specification (``tests/schemas/gradescope_results.schema.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+from grading import ROOT
+
+from autograder.assignments import ASSIGNMENTS, get_assignment
+from autograder.gradescope import build_zip
+
+ASSIGNMENT = get_assignment("01_mnist_cnn")
+SCHEMA = json.loads((ROOT / "tests" / "schemas" / "gradescope_results.schema.json").read_text())
+# missing_dropout loses the two architecture checks (5 points): see tests/test_assignment_01.py
+MISSING_DROPOUT_POINTS = 25.0
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
+    build_zip(ASSIGNMENT.id, target)
+    return target
+
+
+def simulated_root(archive: Path, root: Path, submitted: dict[str, Path]) -> Path:
+    """Unpack the zip as Gradescope does (``root/source``) and place the submitted files."""
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(root / "source")
+        for info in opened.infolist():  # zipfile does not restore permissions
+            mode = info.external_attr >> 16
+            if mode:
+                os.chmod(root / "source" / info.filename, mode & 0o777)
+    (root / "submission").mkdir(parents=True)
+    for name, source in submitted.items():
+        shutil.copy(source, root / "submission" / name)
+    return root
+
+
+def run_autograder(root: Path, *, python: str = sys.executable) -> dict:
+    completed = subprocess.run(
+        ["bash", str(root / "source" / "run_autograder")],
+        env={**os.environ, "CNNKIT_AUTOGRADER_ROOT": str(root), "CNNKIT_PYTHON": python},
+        capture_output=True, text=True, timeout=900,
+    )
+    results = root / "results" / "results.json"
+    assert results.is_file(), completed.stdout[-2000:] + completed.stderr[-2000:]
+    data = json.loads(results.read_text(encoding="utf-8"))
+    jsonschema.validate(data, SCHEMA)
+    return data
+
+
+def test_the_zip_has_the_scripts_at_its_root_and_they_are_executable(archive):
+    with zipfile.ZipFile(archive) as opened:
+        infos = {info.filename: info for info in opened.infolist()}
+        for script in ("setup.sh", "run_autograder"):
+            assert script in infos, f"{script} must sit at the zip's root"
+            assert (infos[script].external_attr >> 16) & stat.S_IXUSR, f"{script} not executable"
+        assert json.loads(opened.read("cnnkit-gradescope.json"))["assignment"] == ASSIGNMENT.id
+
+
+def test_the_zip_holds_the_hidden_suite_and_reference_but_no_student_files(archive):
+    names = set(zipfile.ZipFile(archive).namelist())
+    suite = ASSIGNMENT.suite_dir.relative_to(ROOT).as_posix()
+    assert {f"{suite}/conftest.py", "pyproject.toml",
+            ASSIGNMENT.solution_path.relative_to(ROOT).as_posix()} <= names
+    assert not [n for n in names if n.startswith(("assignments/", "examples/", "tests/"))]
+    others = [a.suite_dir.relative_to(ROOT).as_posix() + "/" for a in ASSIGNMENTS.values()
+              if a.id != ASSIGNMENT.id]
+    assert not [n for n in names if n.startswith(tuple(others))], "another assignment's suite"
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_the_setup_script_is_valid_bash(archive, tmp_path):
+    script = tmp_path / "setup.sh"
+    script.write_bytes(zipfile.ZipFile(archive).read("setup.sh"))
+    completed = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_an_upload_without_a_notebook_gets_a_message_not_a_crash(archive, tmp_path):
+    root = simulated_root(archive, tmp_path / "autograder",
+                          {"notes.txt": ROOT / "pyproject.toml"})
+    data = run_autograder(root)
+    assert data["score"] == 0
+    assert "upload mnist_cnn.ipynb" in data["output"] and "notes.txt" in data["output"]
+
+
+def test_a_grader_that_cannot_start_still_leaves_valid_results(archive, tmp_path):
+    root = simulated_root(archive, tmp_path / "autograder",
+                          {"mnist_cnn.ipynb": ASSIGNMENT.examples_dir / "blank.ipynb"})
+    data = run_autograder(root, python="/bin/false")
+    assert data["score"] == 0 and "course staff" in data["output"]
+
+
+@pytest.mark.slow
+def test_run_autograder_grades_a_submission_in_the_simulated_layout(archive, tmp_path):
+    root = simulated_root(
+        archive, tmp_path / "autograder",
+        {"mnist_cnn.ipynb": ASSIGNMENT.examples_dir / "missing_dropout.ipynb"},
+    )
+    data = run_autograder(root)
+    assert data["score"] == MISSING_DROPOUT_POINTS and data["max_score"] == 30
+    assert data["extra_data"]["assignment"] == ASSIGNMENT.id
+    assert (root / "results" / "feedback.html").is_file()
