@@ -9,7 +9,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.engine.figures import describe_and_close, image_of, plot_axes, same_image
+from autograder.engine.figures import (
+    compare_figures,
+    describe_and_close,
+    image_of,
+    plot_axes,
+    same_image,
+)
+
+# What the contract leaves free, so the comparison with the reference's figure skips it:
+# title wording (checked for its key word on its own), axis styling, the x values of the
+# curves and the order of the two lines (their y values are checked on their own below), and
+# the confusion matrix's colormap and colour limits.
+CURVES_FREE = {"titles", "axis", "line_data", "rendering"}
+MATRIX_FREE = {"titles", "axis", "colormaps", "colour_limits", "rendering"}
 
 PUBLIC_HISTORY = {
     "loss": [0.69, 0.61, 0.55], "accuracy": [0.52, 0.66, 0.71],
@@ -74,6 +87,11 @@ def test_training_curves_are_titled_and_have_legends(student, worker, reference,
     expected = describe_and_close(reference.plot_training_curves(_LocalHistory(values)))
     pictures.keep("training curves", student=figure["png"], reference=expected["png"])
     _check_curves(figure, values, "a 7-epoch history")
+    problems = compare_figures(figure, expected, ignore=CURVES_FREE)
+    assert not problems, (
+        "the figure's layout differs from the reference's (two axes side by side): "
+        + "; ".join(problems)
+    )
     for ax, metric in zip(plot_axes(figure), ("loss", "accuracy"), strict=True):
         assert metric in ax["title"].lower(), (
             f"the {metric} axes should have a title that says {metric!r}, got {ax['title']!r}"
@@ -122,6 +140,8 @@ def test_confusion_matrix_figure_writes_each_count(student, reference, pictures)
     expected = describe_and_close(reference.plot_confusion_matrix(matrix, ["digit_3", "digit_8"]))
     pictures.keep("confusion matrix", student=figure["png"], reference=expected["png"])
     _check_matrix_figure(figure, matrix, "another matrix")
+    problems = compare_figures(figure, expected, ignore=MATRIX_FREE)
+    assert not problems, "; ".join(problems)
     texts = [t.strip() for t in plot_axes(figure)[0]["texts"]]
     missing = [str(count) for count in matrix.ravel() if str(count) not in texts]
     assert not missing, (

@@ -1,0 +1,106 @@
+"""Rubric: per-neuron statistics and the ranking of the strongest neurons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.suites.activations.conftest import activations_of, expect_value_error
+
+KEYS = ("mean", "max", "std", "sparsity")
+# Statistics of float32 activations: summing in float32 or float64 changes the last digits.
+# Measured on every hidden case (`calibrate`): float32 mean/max/std against the float64 use at
+# most 0.73 of (rtol 1e-5, atol 1e-6), so the tolerance is ten times that. A real mistake is
+# far larger: std with ddof=1 differs by at least 1.4e-3 (relative) on the smallest layer.
+STAT_RTOL, STAT_ATOL = 1e-4, 1e-5
+
+SMALL = np.array(
+    [[[0.0, 1.0, 2.0], [0.0, 3.0, 0.0]],
+     [[0.0, 0.0, 2.0], [0.0, 4.0, 0.0]]], dtype=np.float32,
+)  # (2, 2, 3): channel 0 silent, channel 1 fires three times, channel 2 twice
+
+
+def _check_statistics(result, expected: dict, label: str) -> None:
+    assert isinstance(result, dict), f"for {label}: a dict is expected"
+    missing = [key for key in KEYS if key not in result]
+    assert not missing, f"for {label}: the keys {missing} are missing"
+    for key in KEYS:
+        values = np.asarray(result[key])
+        assert values.shape == expected[key].shape, (
+            f"for {label}: {key!r} should hold one value per channel "
+            f"(shape {expected[key].shape}), got shape {values.shape}"
+        )
+        assert np.allclose(values, expected[key], rtol=STAT_RTOL, atol=STAT_ATOL), (
+            f"for {label}: {key!r} differs from the expected values"
+            + (" (the fraction of values <= 0)" if key == "sparsity" else "")
+        )
+
+
+@pytest.mark.rubric(points=1, visibility="public")
+def test_neuron_statistics_on_a_small_map(student):
+    """neuron_statistics: mean, max, standard deviation and sparsity per channel."""
+    expected = {
+        "mean": np.array([0.0, 2.0, 1.0]),
+        "max": np.array([0.0, 4.0, 2.0]),
+        "std": np.array([0.0, np.std([1.0, 3.0, 0.0, 4.0]), 1.0]),
+        "sparsity": np.array([1.0, 0.25, 0.5]),
+    }
+    _check_statistics(student.neuron_statistics(SMALL), expected, "a 2x2 map with 3 channels")
+
+
+@pytest.mark.rubric(points=1, visibility="hidden")
+def test_neuron_statistics_on_real_activations(student, reference, networks, hidden_digits,
+                                               cat):
+    """neuron_statistics: every layer of two networks, with a batch of digits and with a
+    dead channel."""
+    digit_maps, _ = activations_of(reference, networks["hidden"], hidden_digits)
+    cat_maps, _ = activations_of(reference, networks["colour"], cat, include_pooling=True)
+    cases = [(f"layer {n} of the digit network, 3 digits", a)
+             for n, a in enumerate(digit_maps, start=1)]
+    cases += [(f"layer {n} of the colour network", a) for n, a in enumerate(cat_maps, start=1)]
+    for label, activation in cases:
+        _check_statistics(student.neuron_statistics(activation),
+                          reference.neuron_statistics(activation), label)
+
+
+def _check_top(result, expected: np.ndarray, label: str) -> None:
+    result = np.asarray(result)
+    assert result.dtype.kind in "iu", f"for {label}: integer indices are expected"
+    assert result.shape == expected.shape, (
+        f"for {label}: {len(expected)} indices are expected, got {result.shape}"
+    )
+    assert np.array_equal(result, expected), (
+        f"for {label}: not the strongest channels, largest first (equal values: smaller "
+        "index first)"
+    )
+
+
+@pytest.mark.rubric(points=1, visibility="public")
+def test_top_neurons_by_mean_and_by_max(student):
+    """top_neurons: the k channels with the largest mean, or max, largest first."""
+    statistics = {"mean": np.array([0.1, 0.5, 0.3, 0.2]), "max": np.array([2.0, 1.0, 3.0, 0.5]),
+                  "std": np.zeros(4), "sparsity": np.zeros(4)}
+    _check_top(student.top_neurons(statistics, k=2), np.array([1, 2]), "k=2 by mean")
+    _check_top(student.top_neurons(statistics, k=3, criterion="max"), np.array([2, 0, 1]),
+               "k=3 by max")
+
+
+@pytest.mark.rubric(points=2, visibility="hidden")
+def test_top_neurons_breaks_ties_by_index(student, reference, networks, hidden_digits):
+    """top_neurons: equal values keep the smaller index first, k beyond the number of
+    channels gives them all, an unknown criterion raises ValueError."""
+    digit_maps, _ = activations_of(reference, networks["hidden"], hidden_digits)
+    real = reference.neuron_statistics(digit_maps[0])
+    rng = np.random.default_rng(17)
+    tied = {key: rng.integers(0, 3, size=9).astype(np.float64) for key in KEYS}
+    cases = [
+        ("real statistics by mean, k=3", real, 3, "mean"),
+        ("real statistics by max, all channels", real, 8, "max"),
+        ("many equal values by mean", tied, 6, "mean"),
+        ("many equal values by max, k larger than the number of channels", tied, 20, "max"),
+    ]
+    for label, statistics, k, criterion in cases:
+        _check_top(student.top_neurons(statistics, k=k, criterion=criterion),
+                   reference.top_neurons(statistics, k, criterion), label)
+    expect_value_error(lambda: student.top_neurons(real, k=3, criterion="median"),
+                       "for the criterion 'median'")

@@ -1,0 +1,138 @@
+"""compare_figures: the engine's figure comparison, on figures made here (matplotlib only)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from autograder.engine.figures import compare_figures, describe_and_close  # noqa: E402
+
+RNG = np.random.default_rng(0)
+PICTURES = RNG.random((3, 6, 6))
+
+
+def grid_figure(pictures=PICTURES, *, cmap="viridis", titles=("a", "b", "c"), suptitle="maps",
+                per_row=2, axis=False, figsize=(4, 4), lines=None):
+    """A figure drawn the way the course's grids are: one picture per axes, per_row to a row."""
+    rows = -(-len(pictures) // per_row)
+    figure, axes = plt.subplots(rows, per_row, figsize=figsize, squeeze=False)
+    for ax in axes.flat[len(pictures):]:
+        ax.remove()
+    for ax, picture, title in zip(axes.flat, pictures, titles, strict=False):
+        ax.imshow(picture, cmap=cmap)
+        ax.set_title(title)
+        if not axis:
+            ax.axis("off")
+    if lines is not None:
+        axes.flat[0].plot(*lines)
+    if suptitle:
+        figure.suptitle(suptitle)
+    return describe_and_close(figure)
+
+
+def test_the_same_figure_drawn_twice_has_no_difference():
+    assert compare_figures(grid_figure(), grid_figure()) == []
+
+
+def test_a_non_figure_is_reported():
+    assert compare_figures({"is_figure": False, "type": "list", "axes": []}, grid_figure()) == [
+        "a matplotlib Figure is expected, got list"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"pictures": PICTURES[:2]}, "the figure has 2 axes with content, expected 3"),
+        ({"per_row": 3}, "axes 2: it is not at the expected place in the grid of subplots"),
+        ({"titles": ("a", "x", "c")}, "axes 2: title 'x' differs from the expected one"),
+        ({"suptitle": "other"}, "the figure's title (suptitle) 'other' differs from the "
+                                "expected one"),
+        ({"axis": True}, "axes 1: the axis lines and ticks are shown, unlike the expected figure"),
+        ({"cmap": "gray"}, "axes 1: image uses the colormap 'gray', expected 'viridis'"),
+        ({"lines": ([0, 1], [0, 1])}, "axes 1: 1 lines, expected 0"),
+    ],
+)
+def test_structure_is_compared_exactly(changes, expected):
+    problems = compare_figures(grid_figure(**changes), grid_figure())
+    assert expected in problems, problems
+
+
+def test_image_values_are_compared_within_the_tolerance_without_revealing_them():
+    changed = PICTURES.copy()
+    changed[2, 1, 1] += 0.25
+    problems = compare_figures(grid_figure(changed), grid_figure())
+    assert problems[0] == "axes 3: image differs from the expected one (max abs diff 0.25)"
+    assert compare_figures(grid_figure(changed), grid_figure(), atol=0.3,
+                           rms_tolerance=None) == []
+
+
+def test_a_wrong_image_shape_is_reported():
+    smaller = [p[:5, :5] for p in PICTURES]
+    problems = compare_figures(grid_figure(smaller), grid_figure())
+    assert "axes 1: image has shape (5, 5), expected (6, 6)" in problems
+
+
+def test_colour_limits_are_compared():
+    figure, ax = plt.subplots()
+    ax.imshow(PICTURES[0], vmin=0, vmax=2)
+    wide = describe_and_close(figure)
+    figure, ax = plt.subplots()
+    ax.imshow(PICTURES[0])
+    problems = compare_figures(wide, describe_and_close(figure))
+    assert problems and problems[0].startswith("axes 1: the colour limits of image differ")
+
+
+def test_line_data_are_compared():
+    problems = compare_figures(grid_figure(lines=([0, 1, 2], [1, 2, 4])),
+                               grid_figure(lines=([0, 1, 2], [1, 2, 3])))
+    assert problems == ["axes 1: line 1 (y data) differs from the expected one "
+                        "(max abs diff 1)"]
+
+
+def test_nan_in_an_image_is_a_difference():
+    broken = PICTURES.copy()
+    broken[0, 0, 0] = np.nan
+    problems = compare_figures(grid_figure(broken), grid_figure())
+    assert any("NaN" in p for p in problems), problems
+
+
+def test_normalised_images_ignore_the_scale_and_titles_can_be_free():
+    scaled = grid_figure(PICTURES * 255, titles=("1", "2", "3"))
+    assert compare_figures(scaled, grid_figure(), ignore={"titles", "rendering"},
+                           normalize_images=True) == []
+    assert compare_figures(scaled, grid_figure(), ignore={"titles", "rendering"})
+
+
+def test_aspects_left_free_by_a_contract_can_be_ignored():
+    other = grid_figure(cmap="gray", axis=True, suptitle="", titles=("x", "y", "z"))
+    assert len(compare_figures(other, grid_figure())) == 7
+    assert compare_figures(other, grid_figure(),
+                           ignore={"titles", "axis", "colormaps", "rendering"}) == []
+    shifted, plain = grid_figure(lines=([1, 2], [5, 6])), grid_figure(lines=([0, 1], [0, 1]))
+    assert len(compare_figures(shifted, plain, rms_tolerance=None)) == 2  # x and y data
+    assert compare_figures(shifted, plain, ignore={"line_data", "rendering"}) == []
+    with pytest.raises(ValueError, match="cannot ignore"):
+        compare_figures(grid_figure(), grid_figure(), ignore={"legend"})
+
+
+def test_the_rendering_is_a_second_check():
+    # Same data and structure, but another figure size: only the rendering tells them apart.
+    problems = compare_figures(grid_figure(figsize=(5, 4)), grid_figure())
+    assert problems == ["the rendered figure does not have the expected size in pixels "
+                        "(check its figsize)"]
+    # Same size, an extra text drawn: the pixels differ.
+    figure, ax = plt.subplots(figsize=(3, 3))
+    ax.imshow(PICTURES[0])
+    plain = describe_and_close(figure)
+    figure, ax = plt.subplots(figsize=(3, 3))
+    ax.imshow(PICTURES[0])
+    ax.set_xlabel("an x label that takes room")
+    labelled = describe_and_close(figure)
+    problems = compare_figures(labelled, plain, rms_tolerance=0.5)
+    assert len(problems) == 1 and problems[0].startswith("the rendered figure differs"), problems
+    assert compare_figures(labelled, plain, rms_tolerance=None) == []
