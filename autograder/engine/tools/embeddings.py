@@ -1,0 +1,298 @@
+"""Tools for the embeddings assignment: known CNNs, directory iterators whose order the grader
+can ask for, a seeded classifier, and plain descriptions of scikit-learn pipelines and of
+scatter plots.
+
+Everything here is kit code that builds or describes known objects inside the worker; none
+of it holds an expected value of a hidden test.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import numpy as np
+
+# The layers of the fixed CNN, by name: the grader picks layers by these names and indices.
+FIXED_CNN_LAYERS = ("conv_1", "pool_1", "conv_2", "pool_2", "flatten", "embedding", "output")
+
+
+def fixed_cnn(input_shape: tuple[int, ...], num_classes: int, seed: int = 0,
+              embedding_units: int = 64):
+    """A small seeded, uncompiled CNN whose layers carry the names of ``FIXED_CNN_LAYERS``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        One image's shape, e.g. ``(28, 28, 1)``.
+    num_classes : int
+        Units of the softmax output.
+    seed : int
+        Seeds the initial weights.
+    embedding_units : int
+        Units of the dense layer just before the output (the default embedding).
+
+    Returns
+    -------
+    keras.Sequential
+    """
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(int(seed))
+    return keras.Sequential(
+        [
+            keras.Input(shape=tuple(int(v) for v in input_shape)),
+            layers.Conv2D(16, 3, activation="relu", name="conv_1"),
+            layers.MaxPooling2D(2, name="pool_1"),
+            layers.Conv2D(32, 3, activation="relu", name="conv_2"),
+            layers.MaxPooling2D(2, name="pool_2"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(int(embedding_units), activation="relu", name="embedding"),
+            layers.Dense(int(num_classes), activation="softmax", name="output"),
+        ],
+        name="fixed_cnn",
+    )
+
+
+def train_fixed_cnn_embeddings(x_train, y_train, x_test, *, num_classes: int, epochs: int,
+                               batch_size: int, learning_rate: float, seed: int,
+                               embedding_units: int = 64) -> dict[str, np.ndarray]:
+    """Train the fixed CNN on float images with a fixed seed; return its embeddings.
+
+    Run in a worker that holds no student code (see the suite's ``budget.py``); the grader
+    caches the result so that every grading reuses the same embeddings.
+
+    Returns
+    -------
+    dict
+        ``{"train": (n_train, embedding_units), "test": (n_test, embedding_units)}`` float32
+        outputs of the ``embedding`` layer.
+    """
+    import keras
+
+    x_train = np.asarray(x_train, dtype=np.float32)
+    model = fixed_cnn(x_train.shape[1:], num_classes, seed=seed,
+                      embedding_units=embedding_units)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=float(learning_rate)),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    keras.utils.set_random_seed(int(seed))
+    model.fit(x_train, np.asarray(y_train), epochs=int(epochs), batch_size=int(batch_size),
+              shuffle=True, verbose=0)
+    features = keras.Model(model.inputs, model.get_layer("embedding").output)
+    return {
+        "train": features.predict(x_train, batch_size=256, verbose=0).astype(np.float32),
+        "test": features.predict(np.asarray(x_test, dtype=np.float32), batch_size=256,
+                                 verbose=0).astype(np.float32),
+    }
+
+
+def flatten_model(input_shape: tuple[int, ...]):
+    """A model with no weights that flattens each image: its "embedding" is the image itself,
+    so the grader can tell which image an embedding came from."""
+    import keras
+
+    return keras.Sequential([keras.Input(shape=tuple(int(v) for v in input_shape)),
+                             keras.layers.Flatten()], name="flatten_only")
+
+
+def layer_output(model, layer: str | int, images) -> np.ndarray:
+    """The output of one layer of a Sequential ``model`` on ``images``, computed by running
+    the layers one after the other up to it (a path independent of ``keras.Model``)."""
+    index = layer if isinstance(layer, int) else [lay.name for lay in model.layers].index(layer)
+    x = np.asarray(images, dtype=np.float32)
+    for current in model.layers[: int(index) % len(model.layers) + 1]:
+        x = current(x, training=False)
+    return np.asarray(x)
+
+
+def model_summary(model) -> dict:
+    """The input and output shapes and the output layer's name of a Keras model."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return {"is_model": False, "type": type(model).__name__}
+    outputs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
+    history = getattr(outputs[0], "_keras_history", None)
+    producer = getattr(history, "operation", None) if history is not None else None
+    return {
+        "is_model": True,
+        "inputs": [[None if d is None else int(d) for d in t.shape] for t in model.inputs],
+        "outputs": [[None if d is None else int(d) for d in t.shape] for t in outputs],
+        "output_layer": getattr(producer, "name", None),
+        "last_layer": model.layers[-1].name if model.layers else None,
+        "last_layer_class": type(model.layers[-1]).__name__ if model.layers else None,
+        "parameters": int(model.count_params()),
+    }
+
+
+def directory_iterator(directory: str, *, target_size: tuple[int, int], batch_size: int,
+                       shuffle: bool, seed: int, color_mode: str = "grayscale"):
+    """A Keras ``DirectoryIterator`` (``flow_from_directory``) over ``directory``, pixels
+    scaled by 1/255, integer labels (``class_mode="sparse"``)."""
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+
+    return ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
+        str(directory), target_size=tuple(int(v) for v in target_size), color_mode=color_mode,
+        class_mode="sparse", batch_size=int(batch_size), shuffle=bool(shuffle), seed=int(seed),
+    )
+
+
+def iterator_order(iterator) -> dict:
+    """What an iterator has served: its ``classes`` (file order), its file names, and the
+    order of the last epoch it drew (``index_array``; ``None`` before any batch)."""
+    order = getattr(iterator, "index_array", None)
+    return {
+        "classes": np.asarray(iterator.classes, dtype=np.int64),
+        "filenames": [str(f).replace("\\", "/") for f in iterator.filenames],
+        "index_array": None if order is None else np.asarray(order, dtype=np.int64),
+        "shuffle": bool(iterator.shuffle),
+    }
+
+
+def seeded_classifier(kind: str, seed: int = 0, **params: Any):
+    """An unfitted scikit-learn classifier made in the worker: ``"knn"``, ``"tree"`` or
+    ``"logistic"``, seeded when it has randomness."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    if kind == "knn":
+        return KNeighborsClassifier(**params)
+    if kind == "tree":
+        return DecisionTreeClassifier(random_state=int(seed), **params)
+    if kind == "logistic":
+        return LogisticRegression(random_state=int(seed), max_iter=1000, **params)
+    raise ValueError(f"unknown classifier kind {kind!r}")
+
+
+def fitted_classifier(kind: str, x, y, seed: int = 0, **params: Any):
+    """A seeded classifier (see :func:`seeded_classifier`) fitted on ``(x, y)``."""
+    return seeded_classifier(kind, seed, **params).fit(np.asarray(x), np.asarray(y))
+
+
+def _plain_param(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    return type(value).__name__
+
+
+def describe_pipeline(pipeline) -> dict:
+    """A scikit-learn pipeline's steps as plain data.
+
+    Returns
+    -------
+    dict
+        ``{"is_pipeline", "type", "steps": [{"name", "class", "module", "fitted",
+        "n_components", "n_components_", "random_state", "id"}]}``; ``id`` tells steps that
+        are the very same object apart (a classifier passed in is used as is).
+    """
+    from sklearn.pipeline import Pipeline
+    from sklearn.utils.validation import check_is_fitted
+
+    if not isinstance(pipeline, Pipeline):
+        return {"is_pipeline": False, "type": type(pipeline).__name__, "steps": []}
+    steps = []
+    for name, step in pipeline.steps:
+        try:
+            check_is_fitted(step)
+            fitted = True
+        except Exception:  # noqa: BLE001 - "passthrough", None or an unfitted step
+            fitted = False
+        params = step.get_params(deep=False) if hasattr(step, "get_params") else {}
+        steps.append({
+            "name": str(name),
+            "class": type(step).__name__,
+            "module": type(step).__module__,
+            "fitted": fitted,
+            "n_components": _plain_param(params.get("n_components")),
+            "n_components_": _plain_param(getattr(step, "n_components_", None)),
+            "random_state": _plain_param(params.get("random_state")),
+            "id": id(step),
+        })
+    return {"is_pipeline": True, "type": type(pipeline).__name__, "steps": steps}
+
+
+def object_id(value) -> int:
+    """The identity of a worker-side object (to see whether a pipeline kept it)."""
+    return id(value)
+
+
+def scatter_points(figure) -> dict:
+    """The points of every scatter plot of a figure, per axes, as plain data.
+
+    ``describe_figure`` does not list collections yet; this reads them where the figure
+    lives. For each axes (colour bars and hidden axes left out, like ``plot_axes``): its
+    title and, per ``PathCollection``, the data offsets ``(n, 2)``, the colour values given
+    with ``c=`` (``None`` when the colours were fixed) and the RGBA face colours.
+    """
+    from matplotlib.collections import PathCollection
+    from matplotlib.figure import Figure
+
+    if not isinstance(figure, Figure):
+        return {"is_figure": False, "type": type(figure).__name__, "axes": []}
+    described = []
+    for ax in figure.axes:
+        if hasattr(ax, "_colorbar") or ax.get_label() == "<colorbar>" or not ax.get_visible():
+            continue
+        collections = []
+        for collection in ax.collections:
+            if not isinstance(collection, PathCollection):
+                continue
+            values = collection.get_array()
+            collections.append({
+                "offsets": np.asarray(collection.get_offsets(), dtype=np.float64).reshape(-1, 2),
+                "values": None if values is None else np.asarray(values, dtype=np.float64),
+                "facecolors": np.asarray(collection.get_facecolors(), dtype=np.float64),
+            })
+        spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+        position = None
+        if spec is not None:
+            position = [int(spec.rowspan.start), int(spec.colspan.start)]
+        described.append({"title": ax.get_title(), "grid": position, "collections": collections})
+    return {"is_figure": True, "axes": described}
+
+
+def efficientnet_weights_file(input_shape: tuple[int, int, int], images, seed: int = 0
+                              ) -> dict:
+    """Save the weights of a seeded EfficientNetB0 (no top, average pooling, random init)
+    to a temporary ``.weights.h5`` file: a local weights file that needs no download.
+
+    Returns
+    -------
+    dict
+        ``{"path": str, "outputs": that model's outputs on images}`` (one build serves both).
+    """
+    import keras
+
+    keras.utils.set_random_seed(int(seed))
+    model = keras.applications.EfficientNetB0(
+        include_top=False, weights=None, pooling="avg",
+        input_shape=tuple(int(v) for v in input_shape),
+    )
+    # In the worker's working folder, which the grader deletes with the worker.
+    folder = tempfile.mkdtemp(prefix="effnet-", dir=os.getcwd())
+    path = os.path.join(folder, f"efficientnetb0_notop_seed{int(seed)}.weights.h5")
+    model.save_weights(path)
+    outputs = model.predict(np.asarray(images, dtype=np.float32), verbose=0)
+    return {"path": path, "outputs": np.asarray(outputs)}
+
+
+TOOLS = {
+    "fixed_cnn": fixed_cnn,
+    "train_fixed_cnn_embeddings": train_fixed_cnn_embeddings,
+    "flatten_model": flatten_model,
+    "layer_output": layer_output,
+    "model_summary": model_summary,
+    "directory_iterator": directory_iterator,
+    "iterator_order": iterator_order,
+    "seeded_classifier": seeded_classifier,
+    "fitted_classifier": fitted_classifier,
+    "describe_pipeline": describe_pipeline,
+    "object_id": object_id,
+    "scatter_points": scatter_points,
+    "efficientnet_weights_file": efficientnet_weights_file,
+}

@@ -1,0 +1,110 @@
+"""Rubric: the 2-D PCA scatter of the embeddings, train and test side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.engine.figures import describe_and_close
+from autograder.engine.tools.embeddings import scatter_points
+
+
+def _points(axes: dict) -> tuple[np.ndarray, list]:
+    """All scatter points of one axes and a colour key per point (the ``c=`` value, or the
+    RGBA colour when the colours were fixed, e.g. one scatter call per class)."""
+    points, keys = [], []
+    for collection in axes["collections"]:
+        offsets = np.asarray(collection["offsets"], dtype=np.float64).reshape(-1, 2)
+        points.append(offsets)
+        values = collection["values"]
+        if values is not None and len(values) == len(offsets):
+            keys += [("value", float(v)) for v in values]
+        else:
+            colours = np.asarray(collection["facecolors"]).reshape(-1, 4)
+            colours = np.repeat(colours, len(offsets), axis=0) if len(colours) == 1 else colours
+            keys += [("colour", tuple(np.round(c, 4))) for c in colours[: len(offsets)]]
+            keys += [("none",)] * (len(offsets) - len(colours))
+    return (np.concatenate(points) if points else np.zeros((0, 2))), keys
+
+
+def _by_position(figure: dict) -> list[dict]:
+    return sorted(figure["axes"], key=lambda ax: tuple(ax["grid"] or (0, 0)))
+
+
+def _student_figure(student, worker, args) -> dict:
+    result = student.plot_embeddings_2d(*args)
+    described = worker.tool("scatter_points", result) if hasattr(result, "call") else {
+        "is_figure": False}
+    assert described["is_figure"], "plot_embeddings_2d must return a matplotlib Figure"
+    return described
+
+
+def _compare(student_ax: dict, expected_ax: dict, label: str) -> None:
+    points, keys = _points(student_ax)
+    expected, expected_keys = _points(expected_ax)
+    labels = [key[1] for key in expected_keys]
+    assert len(points) == len(expected), (
+        f"the {label} axes should show {len(expected)} points, it shows {len(points)}"
+    )
+    scale = max(float(np.abs(expected).max()), 1e-12)
+    # A PCA component is defined up to its sign: flip each one to the closer orientation.
+    for k in range(2):
+        straight = np.abs(np.sort(points[:, k]) - np.sort(expected[:, k])).max()
+        flipped = np.abs(np.sort(points[:, k]) - np.sort(-expected[:, k])).max()
+        if flipped < straight:
+            expected[:, k] = -expected[:, k]
+    distances = np.abs(points[:, None, :] - expected[None, :, :]).max(axis=2)
+    matched = distances.argmin(axis=1)
+    close = distances[np.arange(len(points)), matched] <= 1e-3 * scale
+    assert close.all() and len(set(matched.tolist())) == len(points), (
+        f"the {label} points are not the embeddings projected on the first two PCA components "
+        "of the training embeddings (fit the PCA on the training set only, without scaling, "
+        "and use it for both sets)"
+    )
+    pairs = {(keys[i], labels[j]) for i, j in enumerate(matched)}
+    assert len({k for k, _ in pairs}) == len(pairs) == len({v for _, v in pairs}), (
+        f"the {label} points are not coloured by class: one colour per class is expected"
+    )
+
+
+@pytest.mark.rubric(points=1, visibility="public")
+def test_scatter_puts_train_and_test_side_by_side(student, worker, blobs):
+    """plot_embeddings_2d: two axes side by side, train (left) and test (right), one point
+    per embedding."""
+    x_train, y_train, x_test, y_test = blobs
+    described = _student_figure(student, worker, (x_train, y_train, x_test, y_test))
+    axes = _by_position(described)
+    assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"
+    assert [ax["grid"] for ax in axes] == [[0, 0], [0, 1]], (
+        "the two axes should sit side by side in one row"
+    )
+    for ax, split, count in zip(axes, ("train", "test"), (len(x_train), len(x_test)),
+                                strict=True):
+        assert split in ax["title"].lower(), (
+            f"the {'left' if split == 'train' else 'right'} axes' title should say {split!r}"
+        )
+        shown = len(_points(ax)[0])
+        assert shown == count, f"the {split} axes should show {count} points, it shows {shown}"
+
+
+@pytest.mark.rubric(points=3, visibility="hidden")
+def test_scatter_points_are_the_training_pca_projection(
+    student, worker, reference, hidden_split, pictures
+):
+    """plot_embeddings_2d: the points are the embeddings projected on the training set's
+    first two PCA components (up to each component's sign), coloured by class."""
+    x_train, y_train, x_test, y_test = hidden_split
+    args = (x_train[:150], y_train[:150], x_test[:80], y_test[:80])
+    figure = reference.plot_embeddings_2d(*args)
+    expected = scatter_points(figure)
+    reference_png = describe_and_close(figure)["png"]
+    result = student.plot_embeddings_2d(*args)
+    described = worker.tool("scatter_points", result) if hasattr(result, "call") else {
+        "is_figure": False}
+    assert described["is_figure"], "plot_embeddings_2d must return a matplotlib Figure"
+    pictures.keep("embeddings_2d", student=result.inspect("figure")["png"],
+                  reference=reference_png)
+    axes, expected_axes = _by_position(described), _by_position(expected)
+    assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"
+    for ax, expected_ax, label in zip(axes, expected_axes, ("train", "test"), strict=True):
+        _compare(ax, expected_ax, label)
