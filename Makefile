@@ -19,9 +19,10 @@ demo: $(STAMP)
 	CNNKIT_OFFLINE=$${CNNKIT_OFFLINE-1} $(VENV)/bin/cnnkit demo --out out/demo
 
 # The whole test suite of the kit (pytest's "no tests collected" counts as a failure), in
-# two processes; modules that share one grading of an assignment's examples stay together.
+# two processes; each test file stays in one process (its module fixtures are built once), and
+# the gradings of the bundled examples are shared between the processes (tests/conftest.py).
 test: $(STAMP) browser
-	@$(PY) -m pytest -n 2 --dist loadgroup; code=$$?; \
+	@$(PY) -m pytest -n 2 --dist loadfile; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is misconfigured"; fi; \
 	exit $$code
 

@@ -180,6 +180,9 @@ def run_batch(
                 "assignment": assignment, "public_only": public_only}
 
     lanes: list[_Lane] = []
+    # Installed explicitly: a grader started in the background by a shell inherits SIGINT
+    # as ignored, and Python then never turns Ctrl-C (or `kill -INT`) into KeyboardInterrupt.
+    previous_int = signal.signal(signal.SIGINT, _raise_interrupt)
     previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         selector = selectors.DefaultSelector()
@@ -228,6 +231,7 @@ def run_batch(
         for lane in lanes:
             lane.stop()
     finally:
+        signal.signal(signal.SIGINT, previous_int)
         signal.signal(signal.SIGTERM, previous_term)
     outcome.wall_time = time.monotonic() - started
     if not outcome.interrupted:

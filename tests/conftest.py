@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 from pathlib import Path
 
@@ -25,20 +27,31 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def graded_examples(tmp_path_factory):
     """``graded_examples(assignment_id)``: every bundled example of an assignment graded once
-    per test session through the real ``cnnkit grade`` command, shared by the modules that
-    need those results (grading is the slow part of the kit's tests)."""
+    per test run through the real ``cnnkit`` grade command, shared by the modules that need
+    those results (grading is the slow part of the kit's tests).
+
+    Under pytest-xdist each test process has its own session, so the results are kept in the
+    run's shared temporary folder behind a file lock: the first process to ask grades, the
+    other waits for it and reads the same results.
+    """
     from grading import grade_folder
 
     from autograder.assignments import get_assignment
 
-    graded: dict[str, dict[str, dict]] = {}
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # basetemp/popen-gwN: the parent is the run's
+        shared = shared.parent
 
     def grade(assignment_id: str) -> dict[str, dict]:
-        if assignment_id not in graded:
-            graded[assignment_id] = grade_folder(
-                get_assignment(assignment_id).examples_dir,
-                tmp_path_factory.mktemp(f"graded-{assignment_id}"),
-            )
-        return graded[assignment_id]
+        folder = shared / f"graded-{assignment_id}"
+        done = shared / f"graded-{assignment_id}.json"
+        with open(shared / f"graded-{assignment_id}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                results = grade_folder(get_assignment(assignment_id).examples_dir, folder)
+                partial = done.with_suffix(".tmp")
+                partial.write_text(json.dumps(results), encoding="utf-8")
+                partial.replace(done)
+        return json.loads(done.read_text(encoding="utf-8"))
 
     return grade

@@ -46,7 +46,7 @@ EXPECTED = {
     "unscaled_pixels": (28.0, {"test_preprocess_scales_pixels_to_the_unit_range"}),
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("01_mnist_cnn")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ EXPECTED = {
     "f1_by_hand": (36.0, {"test_evaluate_predictions_with_a_class_never_predicted"}),
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("02_cats_dogs")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

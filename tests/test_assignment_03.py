@@ -26,7 +26,7 @@ EXPECTED = {
     "alpha_swapped": (27.0, {"test_overlay_on_the_cat"}),
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("03_activations")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

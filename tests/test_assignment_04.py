@@ -28,7 +28,7 @@ EXPECTED = {
     "pca_refit_on_test": (21.0, {SCATTER}),
 }
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("04_embeddings")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -136,3 +136,35 @@ def test_the_rendering_is_a_second_check():
     problems = compare_figures(labelled, plain, rms_tolerance=0.5)
     assert len(problems) == 1 and problems[0].startswith("the rendered figure differs"), problems
     assert compare_figures(labelled, plain, rms_tolerance=None) == []
+
+
+def scatter_figure(points, *, colours=None):
+    """One axes with one scatter plot, coloured by ``colours`` (``c=``) when given."""
+    figure, ax = plt.subplots(figsize=(3, 3))
+    ax.scatter(points[:, 0], points[:, 1], c=colours)
+    return describe_and_close(figure)
+
+
+def test_scatter_plots_are_described_as_plain_points_and_colour_values():
+    points = RNG.random((5, 2))
+    classes = np.array([0, 1, 1, 0, 2])
+    (ax,) = scatter_figure(points, colours=classes)["axes"]
+    (scatter,) = ax["scatters"]
+    np.testing.assert_array_equal(scatter["offsets"], points)
+    np.testing.assert_array_equal(scatter["values"], classes)
+    assert scatter["facecolors"].shape == (5, 4)
+
+
+def test_scatter_plots_are_counted_and_their_points_compared():
+    points = RNG.random((5, 2))
+    moved = points + np.array([0.0, 0.01])
+    assert compare_figures(scatter_figure(moved), scatter_figure(points)) == [
+        "axes 1: scatter plot 1 (points) differs from the expected one (max abs diff 0.01)"]
+    assert compare_figures(scatter_figure(moved), scatter_figure(points), atol=0.02,
+                           ignore={"rendering"}) == []
+    assert compare_figures(scatter_figure(moved), scatter_figure(points),
+                           ignore={"scatter_data", "rendering"}) == []
+    figure, ax = plt.subplots(figsize=(3, 3))
+    ax.plot(points[:, 0], points[:, 1], "o")
+    assert "axes 1: 0 scatter plots, expected 1" in compare_figures(
+        describe_and_close(figure), scatter_figure(points))

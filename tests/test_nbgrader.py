@@ -19,7 +19,7 @@ from grading import ROOT, grade_folder
 from autograder.assignments import get_assignment
 from autograder.nbgrader_bridge import GRADE_CELL_PREFIX, points_by_function
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("01_mnist_cnn")]
+pytestmark = pytest.mark.slow
 
 ASSIGNMENT = get_assignment("01_mnist_cnn")
 NOTEBOOK_ID = Path(ASSIGNMENT.notebook).stem

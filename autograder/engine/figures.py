@@ -115,7 +115,8 @@ def _compare_arrays(where: str, what: str, actual, expected, atol: float,
 
 # What :func:`compare_figures` can be told to leave out, for figures whose contract leaves
 # that aspect free (titles written as free text, ticks hidden either way, any colormap...).
-IGNORABLE = frozenset({"titles", "axis", "colormaps", "colour_limits", "line_data", "rendering"})
+IGNORABLE = frozenset({"titles", "axis", "colormaps", "colour_limits", "line_data",
+                       "scatter_data", "rendering"})
 
 
 def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
@@ -130,10 +131,10 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
         state = "shown" if actual["axis_on"] else "hidden"
         problems.append(f"{where}: the axis lines and ticks are {state}, unlike the expected "
                         "figure")
-    for kind in ("images", "lines"):
-        if len(actual[kind]) != len(expected[kind]):
-            problems.append(f"{where}: {len(actual[kind])} {kind}, expected "
-                            f"{len(expected[kind])}")
+    for kind, name in (("images", "images"), ("lines", "lines"), ("scatters", "scatter plots")):
+        count, wanted = len(actual.get(kind, [])), len(expected.get(kind, []))
+        if count != wanted:
+            problems.append(f"{where}: {count} {name}, expected {wanted}")
     if problems:
         return problems
     for number, (mine, theirs) in enumerate(zip(actual["images"], expected["images"],
@@ -165,6 +166,12 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
             for coordinate in ("x", "y"):
                 problems += _compare_arrays(where, f"line {number} ({coordinate} data)",
                                             mine[coordinate], theirs[coordinate], atol)
+    if "scatter_data" not in ignore:
+        for number, (mine, theirs) in enumerate(zip(actual.get("scatters", []),
+                                                    expected.get("scatters", []),
+                                                    strict=True), start=1):
+            problems += _compare_arrays(where, f"scatter plot {number} (points)",
+                                        mine["offsets"], theirs["offsets"], atol)
     return problems
 
 
@@ -175,11 +182,11 @@ def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
 
     Structure is compared exactly: the suptitle, how many content axes there are (colour
     bars and hidden axes left out), each one's place in its subplot grid, title, axis
-    visibility, and how many images and lines it holds, each image's colormap. Then the
-    data within ``atol``: image arrays, colour limits, line x/y. Last, as a second check
-    only when nothing else differs, the two renderings: their root mean square pixel
-    difference (0-255 scale, the measure of ``matplotlib.testing.compare``) must not exceed
-    ``rms_tolerance``.
+    visibility, how many images, lines and scatter plots it holds, each image's colormap.
+    Then the data within ``atol``: image arrays, colour limits, line x/y, scatter points.
+    Last, as a second check only when nothing else differs, the two renderings: their root
+    mean square pixel difference (0-255 scale, the measure of ``matplotlib.testing.compare``)
+    must not exceed ``rms_tolerance``.
 
     Parameters
     ----------
@@ -192,7 +199,8 @@ def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
     ignore : iterable of str
         Aspects the figure's contract leaves free, from :data:`IGNORABLE`: ``"titles"``
         (axes titles and suptitle), ``"axis"`` (axis shown or hidden), ``"colormaps"``,
-        ``"colour_limits"``, ``"line_data"`` (lines are still counted), ``"rendering"``.
+        ``"colour_limits"``, ``"line_data"`` (lines are still counted), ``"scatter_data"``
+        (scatter plots are still counted), ``"rendering"``.
     normalize_images : bool
         Min-max normalise both images before comparing them (for pictures whose scale is
         free, e.g. a digit drawn as 0-255 or 0-1); colour limits are then not compared.

@@ -153,6 +153,23 @@ def _text(artist) -> str | None:
     return text if text else None
 
 
+def _is_scatter(collection) -> bool:
+    from matplotlib.collections import PathCollection
+
+    return isinstance(collection, PathCollection)
+
+
+def _describe_scatter(collection) -> dict:
+    """One ``scatter`` call: its points in data coordinates, the values given with ``c=``
+    (``None`` when the colours were fixed) and the RGBA face colours."""
+    values = collection.get_array()
+    return {
+        "offsets": np.asarray(collection.get_offsets(), dtype=np.float64).reshape(-1, 2),
+        "values": None if values is None else np.ma.getdata(values).astype(np.float64),
+        "facecolors": np.asarray(collection.get_facecolors(), dtype=np.float64),
+    }
+
+
 def _describe_axes(ax) -> dict:
     images = []
     for image in ax.get_images():
@@ -174,6 +191,8 @@ def _describe_axes(ax) -> dict:
         }
         for line in ax.get_lines()
     ]
+    scatters = [_describe_scatter(collection) for collection in ax.collections
+                if _is_scatter(collection)]
     legend = ax.get_legend()
     spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
     grid = None
@@ -192,6 +211,7 @@ def _describe_axes(ax) -> dict:
         "grid": grid,
         "images": images,
         "lines": lines,
+        "scatters": scatters,
         "texts": [t.get_text() for t in ax.texts],
         "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else None,
     }
@@ -211,7 +231,8 @@ def describe_figure(figure, *, dpi: int = 60) -> dict:
     dict
         ``{"is_figure", "suptitle", "size_inches", "axes": [...], "png": bytes}``; each
         axes holds its title, labels, ticks, grid position, images (array, colormap,
-        colour limits), lines (x, y, label), texts and legend.
+        colour limits), lines (x, y, label), scatters (points, ``c=`` values, face
+        colours), texts and legend.
     """
     from matplotlib.figure import Figure
 

@@ -221,41 +221,6 @@ def object_id(value) -> int:
     return id(value)
 
 
-def scatter_points(figure) -> dict:
-    """The points of every scatter plot of a figure, per axes, as plain data.
-
-    ``describe_figure`` does not list collections yet; this reads them where the figure
-    lives. For each axes (colour bars and hidden axes left out, like ``plot_axes``): its
-    title and, per ``PathCollection``, the data offsets ``(n, 2)``, the colour values given
-    with ``c=`` (``None`` when the colours were fixed) and the RGBA face colours.
-    """
-    from matplotlib.collections import PathCollection
-    from matplotlib.figure import Figure
-
-    if not isinstance(figure, Figure):
-        return {"is_figure": False, "type": type(figure).__name__, "axes": []}
-    described = []
-    for ax in figure.axes:
-        if hasattr(ax, "_colorbar") or ax.get_label() == "<colorbar>" or not ax.get_visible():
-            continue
-        collections = []
-        for collection in ax.collections:
-            if not isinstance(collection, PathCollection):
-                continue
-            values = collection.get_array()
-            collections.append({
-                "offsets": np.asarray(collection.get_offsets(), dtype=np.float64).reshape(-1, 2),
-                "values": None if values is None else np.asarray(values, dtype=np.float64),
-                "facecolors": np.asarray(collection.get_facecolors(), dtype=np.float64),
-            })
-        spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
-        position = None
-        if spec is not None:
-            position = [int(spec.rowspan.start), int(spec.colspan.start)]
-        described.append({"title": ax.get_title(), "grid": position, "collections": collections})
-    return {"is_figure": True, "axes": described}
-
-
 def efficientnet_weights_file(input_shape: tuple[int, int, int], images, seed: int = 0
                               ) -> dict:
     """Save the weights of a seeded EfficientNetB0 (no top, average pooling, random init)
@@ -293,6 +258,5 @@ TOOLS = {
     "fitted_classifier": fitted_classifier,
     "describe_pipeline": describe_pipeline,
     "object_id": object_id,
-    "scatter_points": scatter_points,
     "efficientnet_weights_file": efficientnet_weights_file,
 }

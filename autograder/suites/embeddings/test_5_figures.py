@@ -5,15 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.engine.figures import describe_and_close
-from autograder.engine.tools.embeddings import scatter_points
+from autograder.engine.figures import describe_and_close, plot_axes
 
 
 def _points(axes: dict) -> tuple[np.ndarray, list]:
     """All scatter points of one axes and a colour key per point (the ``c=`` value, or the
     RGBA colour when the colours were fixed, e.g. one scatter call per class)."""
     points, keys = [], []
-    for collection in axes["collections"]:
+    for collection in axes["scatters"]:
         offsets = np.asarray(collection["offsets"], dtype=np.float64).reshape(-1, 2)
         points.append(offsets)
         values = collection["values"]
@@ -27,14 +26,18 @@ def _points(axes: dict) -> tuple[np.ndarray, list]:
     return (np.concatenate(points) if points else np.zeros((0, 2))), keys
 
 
+def _position(ax: dict) -> list[int]:
+    return [ax["grid"]["row"], ax["grid"]["col"]] if ax["grid"] else [0, 0]
+
+
 def _by_position(figure: dict) -> list[dict]:
-    return sorted(figure["axes"], key=lambda ax: tuple(ax["grid"] or (0, 0)))
+    """The axes with content (colour bars left out), left to right."""
+    return sorted(plot_axes(figure), key=_position)
 
 
-def _student_figure(student, worker, args) -> dict:
-    result = student.plot_embeddings_2d(*args)
-    described = worker.tool("scatter_points", result) if hasattr(result, "call") else {
-        "is_figure": False}
+def _student_figure(result) -> dict:
+    assert hasattr(result, "inspect"), "plot_embeddings_2d must return a matplotlib Figure"
+    described = result.inspect("figure")
     assert described["is_figure"], "plot_embeddings_2d must return a matplotlib Figure"
     return described
 
@@ -68,14 +71,14 @@ def _compare(student_ax: dict, expected_ax: dict, label: str) -> None:
 
 
 @pytest.mark.rubric(points=1, visibility="public")
-def test_scatter_puts_train_and_test_side_by_side(student, worker, blobs):
+def test_scatter_puts_train_and_test_side_by_side(student, blobs):
     """plot_embeddings_2d: two axes side by side, train (left) and test (right), one point
     per embedding."""
     x_train, y_train, x_test, y_test = blobs
-    described = _student_figure(student, worker, (x_train, y_train, x_test, y_test))
+    described = _student_figure(student.plot_embeddings_2d(x_train, y_train, x_test, y_test))
     axes = _by_position(described)
     assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"
-    assert [ax["grid"] for ax in axes] == [[0, 0], [0, 1]], (
+    assert [_position(ax) for ax in axes] == [[0, 0], [0, 1]], (
         "the two axes should sit side by side in one row"
     )
     for ax, split, count in zip(axes, ("train", "test"), (len(x_train), len(x_test)),
@@ -89,21 +92,15 @@ def test_scatter_puts_train_and_test_side_by_side(student, worker, blobs):
 
 @pytest.mark.rubric(points=3, visibility="hidden")
 def test_scatter_points_are_the_training_pca_projection(
-    student, worker, reference, hidden_split, pictures
+    student, reference, hidden_split, pictures
 ):
     """plot_embeddings_2d: the points are the embeddings projected on the training set's
     first two PCA components (up to each component's sign), coloured by class."""
     x_train, y_train, x_test, y_test = hidden_split
     args = (x_train[:150], y_train[:150], x_test[:80], y_test[:80])
-    figure = reference.plot_embeddings_2d(*args)
-    expected = scatter_points(figure)
-    reference_png = describe_and_close(figure)["png"]
-    result = student.plot_embeddings_2d(*args)
-    described = worker.tool("scatter_points", result) if hasattr(result, "call") else {
-        "is_figure": False}
-    assert described["is_figure"], "plot_embeddings_2d must return a matplotlib Figure"
-    pictures.keep("embeddings_2d", student=result.inspect("figure")["png"],
-                  reference=reference_png)
+    expected = describe_and_close(reference.plot_embeddings_2d(*args))
+    described = _student_figure(student.plot_embeddings_2d(*args))
+    pictures.keep("embeddings_2d", student=described["png"], reference=expected["png"])
     axes, expected_axes = _by_position(described), _by_position(expected)
     assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"
     for ax, expected_ax, label in zip(axes, expected_axes, ("train", "test"), strict=True):
