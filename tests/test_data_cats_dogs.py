@@ -191,7 +191,8 @@ def test_a_corrupt_or_truncated_archive_is_reported_and_never_half_used(fake_zip
     assert _nothing_extracted(tmp_path / "out")
 
 
-def test_download_checks_the_archive_and_deletes_a_bad_one(fake_zip, tmp_path, monkeypatch):
+def test_download_checks_the_archive_and_deletes_a_bad_one(fake_zip, tmp_path, monkeypatch,
+                                                           capsys):
     archive, digest = fake_zip
     payload = archive.read_bytes()
     monkeypatch.delenv("CNNKIT_OFFLINE")
@@ -200,6 +201,8 @@ def test_download_checks_the_archive_and_deletes_a_bad_one(fake_zip, tmp_path, m
     _pin(monkeypatch, sha256=None, size_bytes=len(payload), tree_sha256=digest, files=11)
     data = load_cats_dogs("download", verbose=False)
     assert data.source == "download"
+    # the zip's digest is not pinned: once its contents are verified, it is shown for pinning
+    assert f"the zip's own sha256 is {sha256_file(archive)}" in capsys.readouterr().err
     assert sorted(p.name for p in (data.test_dir / "cats").iterdir()) == ["cat.2250.jpg",
                                                                           "cat.2499.jpg"]
     # a download cut short: reported, the zip deleted, nothing extracted is kept or used
