@@ -28,6 +28,17 @@ def describe_and_close(figure) -> dict:
         plt.close(figure)
 
 
+def student_figure(result, function: str) -> dict:
+    """The plain description of the figure a student's function returned (in the worker).
+
+    Fails the calling test with a rubric message when ``function`` returned something else.
+    """
+    assert hasattr(result, "inspect"), f"{function} must return a matplotlib Figure"
+    described = result.inspect("figure")
+    assert described["is_figure"], f"{function} must return a matplotlib Figure"
+    return described
+
+
 def plot_axes(figure: dict) -> list[dict]:
     """The axes that hold content: colourbars and hidden axes are left out."""
     return [ax for ax in figure.get("axes", []) if not ax["is_colorbar"] and ax["visible"]]
@@ -132,7 +143,7 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
         problems.append(f"{where}: the axis lines and ticks are {state}, unlike the expected "
                         "figure")
     for kind, name in (("images", "images"), ("lines", "lines"), ("scatters", "scatter plots")):
-        count, wanted = len(actual.get(kind, [])), len(expected.get(kind, []))
+        count, wanted = len(actual[kind]), len(expected[kind])
         if count != wanted:
             problems.append(f"{where}: {count} {name}, expected {wanted}")
     if problems:
@@ -167,8 +178,7 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
                 problems += _compare_arrays(where, f"line {number} ({coordinate} data)",
                                             mine[coordinate], theirs[coordinate], atol)
     if "scatter_data" not in ignore:
-        for number, (mine, theirs) in enumerate(zip(actual.get("scatters", []),
-                                                    expected.get("scatters", []),
+        for number, (mine, theirs) in enumerate(zip(actual["scatters"], expected["scatters"],
                                                     strict=True), start=1):
             problems += _compare_arrays(where, f"scatter plot {number} (points)",
                                         mine["offsets"], theirs["offsets"], atol)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.engine.figures import compare_figures, describe_and_close, plot_axes
+from autograder.engine.figures import (
+    compare_figures,
+    describe_and_close,
+    plot_axes,
+    student_figure,
+)
 from autograder.suites.activations.conftest import activations_of
 
 # Heat maps are compared like the heat-map check (float32 data). Measured on the colour case:
@@ -14,20 +19,14 @@ HEATMAP_ATOL = 1e-5
 RMS_TOLERANCE = 1.0
 
 
-def _figure(result) -> dict:
-    assert hasattr(result, "inspect"), "plot_strongest_channels must return a matplotlib Figure"
-    described = result.inspect("figure")
-    assert described["is_figure"], "plot_strongest_channels must return a matplotlib Figure"
-    return described
-
-
 @pytest.mark.rubric(points=1, visibility="public")
 def test_strongest_channels_figure_has_a_row_per_layer(student, reference, networks,
                                                        public_digit):
     """plot_strongest_channels: one row per layer, k heat maps per row, titled
     "<layer> #<channel>"."""
     activations, names = activations_of(reference, networks["public"], public_digit)
-    figure = _figure(student.plot_strongest_channels(activations, names, k=3))
+    figure = student_figure(student.plot_strongest_channels(activations, names, k=3),
+                            "plot_strongest_channels")
     expected = describe_and_close(reference.plot_strongest_channels(activations, names, 3))
     assert len(plot_axes(figure)) == len(plot_axes(expected)), (
         f"{len(plot_axes(expected))} axes (2 layers x 3 channels) are expected, "
@@ -48,7 +47,8 @@ def test_strongest_channels_figure_matches_the_reference(student, reference, net
          *activations_of(reference, networks["hidden"], hidden_digits[:1]), 10),
     ]
     for label, activations, names, k in cases:
-        figure = _figure(student.plot_strongest_channels(activations, names, k=k))
+        figure = student_figure(student.plot_strongest_channels(activations, names, k=k),
+                                "plot_strongest_channels")
         expected = describe_and_close(reference.plot_strongest_channels(activations, names, k))
         pictures.keep(label, student=figure["png"], reference=expected["png"])
         problems = compare_figures(figure, expected, atol=HEATMAP_ATOL,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.engine.figures import describe_and_close, plot_axes
+from autograder.engine.figures import describe_and_close, plot_axes, student_figure
 
 
 def _points(axes: dict) -> tuple[np.ndarray, list]:
@@ -33,13 +33,6 @@ def _position(ax: dict) -> list[int]:
 def _by_position(figure: dict) -> list[dict]:
     """The axes with content (colour bars left out), left to right."""
     return sorted(plot_axes(figure), key=_position)
-
-
-def _student_figure(result) -> dict:
-    assert hasattr(result, "inspect"), "plot_embeddings_2d must return a matplotlib Figure"
-    described = result.inspect("figure")
-    assert described["is_figure"], "plot_embeddings_2d must return a matplotlib Figure"
-    return described
 
 
 def _compare(student_ax: dict, expected_ax: dict, label: str) -> None:
@@ -75,7 +68,8 @@ def test_scatter_puts_train_and_test_side_by_side(student, blobs):
     """plot_embeddings_2d: two axes side by side, train (left) and test (right), one point
     per embedding."""
     x_train, y_train, x_test, y_test = blobs
-    described = _student_figure(student.plot_embeddings_2d(x_train, y_train, x_test, y_test))
+    described = student_figure(student.plot_embeddings_2d(x_train, y_train, x_test, y_test),
+                               "plot_embeddings_2d")
     axes = _by_position(described)
     assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"
     assert [_position(ax) for ax in axes] == [[0, 0], [0, 1]], (
@@ -99,7 +93,7 @@ def test_scatter_points_are_the_training_pca_projection(
     x_train, y_train, x_test, y_test = hidden_split
     args = (x_train[:150], y_train[:150], x_test[:80], y_test[:80])
     expected = describe_and_close(reference.plot_embeddings_2d(*args))
-    described = _student_figure(student.plot_embeddings_2d(*args))
+    described = student_figure(student.plot_embeddings_2d(*args), "plot_embeddings_2d")
     pictures.keep("embeddings_2d", student=described["png"], reference=expected["png"])
     axes, expected_axes = _by_position(described), _by_position(expected)
     assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"

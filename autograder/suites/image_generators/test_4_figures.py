@@ -15,6 +15,7 @@ from autograder.engine.figures import (
     image_of,
     plot_axes,
     same_image,
+    student_figure,
 )
 
 # What the contract leaves free, so the comparison with the reference's figure skips it:
@@ -42,13 +43,6 @@ def _hidden_history() -> dict[str, list[float]]:
     }
 
 
-def _figure(result, function: str) -> dict:
-    assert hasattr(result, "inspect"), f"{function} must return a matplotlib Figure"
-    described = result.inspect("figure")
-    assert described["is_figure"], f"{function} must return a matplotlib Figure"
-    return described
-
-
 def _check_curves(figure: dict, history: dict, label: str) -> None:
     axes = plot_axes(figure)
     assert len(axes) == 2, f"for {label}: two axes (loss, accuracy) are expected, got {len(axes)}"
@@ -73,7 +67,7 @@ def test_training_curves_plot_the_history(student, worker):
     """plot_training_curves: two axes, loss on the left and accuracy on the right, each with
     the training and validation values of the history."""
     history = worker.tool("make_history", PUBLIC_HISTORY)
-    figure = _figure(student.plot_training_curves(history), "plot_training_curves")
+    figure = student_figure(student.plot_training_curves(history), "plot_training_curves")
     _check_curves(figure, PUBLIC_HISTORY, "a 3-epoch history")
 
 
@@ -83,7 +77,7 @@ def test_training_curves_are_titled_and_have_legends(student, worker, reference,
     shows and with a legend entry per line."""
     values = _hidden_history()
     history = worker.tool("make_history", values)
-    figure = _figure(student.plot_training_curves(history), "plot_training_curves")
+    figure = student_figure(student.plot_training_curves(history), "plot_training_curves")
     expected = describe_and_close(reference.plot_training_curves(_LocalHistory(values)))
     pictures.keep("training curves", student=figure["png"], reference=expected["png"])
     _check_curves(figure, values, "a 7-epoch history")
@@ -126,8 +120,8 @@ def _check_matrix_figure(figure: dict, matrix: np.ndarray, label: str) -> None:
 def test_confusion_matrix_figure_shows_the_matrix(student):
     """plot_confusion_matrix: one image of the matrix, x axis predicted, y axis true."""
     matrix = np.array([[40, 10], [5, 45]])
-    figure = _figure(student.plot_confusion_matrix(matrix, ["cats", "dogs"]),
-                     "plot_confusion_matrix")
+    figure = student_figure(student.plot_confusion_matrix(matrix, ["cats", "dogs"]),
+                            "plot_confusion_matrix")
     _check_matrix_figure(figure, matrix, "a 2x2 matrix")
 
 
@@ -135,8 +129,8 @@ def test_confusion_matrix_figure_shows_the_matrix(student):
 def test_confusion_matrix_figure_writes_each_count(student, reference, pictures):
     """plot_confusion_matrix: every cell is annotated with its count, for any matrix."""
     matrix = np.array([[117, 0], [23, 96]])
-    figure = _figure(student.plot_confusion_matrix(matrix, ["digit_3", "digit_8"]),
-                     "plot_confusion_matrix")
+    figure = student_figure(student.plot_confusion_matrix(matrix, ["digit_3", "digit_8"]),
+                            "plot_confusion_matrix")
     expected = describe_and_close(reference.plot_confusion_matrix(matrix, ["digit_3", "digit_8"]))
     pictures.keep("confusion matrix", student=figure["png"], reference=expected["png"])
     _check_matrix_figure(figure, matrix, "another matrix")

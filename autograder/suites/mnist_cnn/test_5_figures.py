@@ -13,6 +13,7 @@ from autograder.engine.figures import (
     integers_in,
     plot_axes,
     same_image,
+    student_figure,
 )
 
 # What the contract leaves free in these figures: the wording of titles (their numbers are
@@ -27,13 +28,6 @@ def _normalised(array: np.ndarray) -> np.ndarray:
     array = np.asarray(array, dtype=np.float64).squeeze()
     span = array.max() - array.min()
     return (array - array.min()) / span if span else array * 0
-
-
-def _figure(result, function: str) -> dict:
-    assert hasattr(result, "inspect"), f"{function} must return a matplotlib Figure"
-    described = result.inspect("figure")
-    assert described["is_figure"], f"{function} must return a matplotlib Figure"
-    return described
 
 
 def _check_digits(figure: dict, images, y_true, y_pred, indices, label: str) -> None:
@@ -62,7 +56,7 @@ def test_misclassified_figure_shows_each_error_with_its_labels(student, public_d
     y_true = np.array([5, 0, 4, 1, 9])
     y_pred = np.array([3, 0, 9, 7, 9])
     indices = np.array([0, 2, 3])
-    figure = _figure(
+    figure = student_figure(
         student.plot_misclassified(public_digits, y_true, y_pred, indices), "plot_misclassified"
     )
     _check_digits(figure, public_digits, y_true, y_pred, indices, "three errors")
@@ -78,7 +72,7 @@ def test_misclassified_figure_keeps_the_limit_and_row_layout(
     y_pred = y_pred.copy()
     y_pred[::3] = (y_true[::3] + 1) % 10  # enough errors to need more than one row
     indices, _ = reference.find_misclassified(y_true, y_pred)
-    figure = _figure(
+    figure = student_figure(
         student.plot_misclassified(hidden_digits, y_true, y_pred, indices, per_row=4,
                                    max_images=10),
         "plot_misclassified",
@@ -101,8 +95,8 @@ def test_misclassified_figure_without_errors_is_empty(student, reference, hidden
     """plot_misclassified: with no errors to show, returns a figure without axes."""
     labels = np.zeros(len(hidden_digits), dtype=np.int64)
     none = np.array([], dtype=np.int64)
-    figure = _figure(student.plot_misclassified(hidden_digits, labels, labels, none),
-                     "plot_misclassified")
+    figure = student_figure(student.plot_misclassified(hidden_digits, labels, labels, none),
+                            "plot_misclassified")
     expected = describe_and_close(reference.plot_misclassified(hidden_digits, labels, labels,
                                                                none))
     problems = compare_figures(figure, expected, ignore=DIGITS_FREE)
@@ -117,7 +111,7 @@ def test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes(student, re
     rng = np.random.default_rng(11)
     matrix = rng.integers(0, 20, size=(10, 10))
     np.fill_diagonal(matrix, 0)
-    figure = _figure(student.plot_confusion_matrix(matrix), "plot_confusion_matrix")
+    figure = student_figure(student.plot_confusion_matrix(matrix), "plot_confusion_matrix")
     expected = describe_and_close(reference.plot_confusion_matrix(matrix))
     axes = plot_axes(figure)
     assert len(axes) == 1, f"one axes (plus an optional colour bar) is expected, got {len(axes)}"
