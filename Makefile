@@ -18,11 +18,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	CNNKIT_OFFLINE=$${CNNKIT_OFFLINE-1} $(VENV)/bin/cnnkit demo --out out/demo
 
+# The cats-vs-dogs mirror for the tests that need real photos (the folder holding
+# cats_and_dogs_filtered/); where CI keeps it by default. Those tests skip without it.
+CNNKIT_TEST_MIRROR ?= $(abspath ../shared/datasets)
+
 # The whole test suite of the kit (pytest's "no tests collected" counts as a failure), in
 # two processes; each test file stays in one process (its module fixtures are built once), and
 # the gradings of the bundled examples are shared between the processes (tests/conftest.py).
 test: $(STAMP) browser
-	@$(PY) -m pytest -n 2 --dist loadfile; code=$$?; \
+	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 2 --dist loadfile; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is misconfigured"; fi; \
 	exit $$code
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from grading import ROOT, failed, grade_folder, output_of
+from grading import (
+    HAS_MIRROR,
+    MIRROR_PARENT,
+    NO_MIRROR_REASON,
+    failed,
+    grade_folder,
+    output_of,
+)
 
 from autograder.assignments import get_assignment
 
@@ -18,7 +25,6 @@ MIRROR_CHECK = "test_pipeline_classifies_cnn_embeddings_of_cats_and_dogs"
 ALIGNMENT = "test_embeddings_stay_aligned_with_labels_when_the_iterator_shuffles"
 CAP = "test_classifier_caps_the_components_on_tiny_data"
 SCATTER = "test_scatter_points_are_the_training_pca_projection"
-SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
 
 # example -> (points, the tests it must fail)
 EXPECTED = {
@@ -95,8 +101,7 @@ def test_the_scatter_test_keeps_the_student_and_reference_pictures(examples):
     assert kept["reference"].endswith("_reference.png")
 
 
-@pytest.mark.skipif(not (SHARED_DATASETS / "cats_and_dogs_filtered").is_dir(),
-                    reason=f"no cats-vs-dogs mirror at {SHARED_DATASETS}")
+@pytest.mark.skipif(not HAS_MIRROR, reason=NO_MIRROR_REASON)
 def test_with_the_mirror_the_reference_passes_the_photo_check(tmp_path):
     # The reference alone, graded with the mirror: the fixed CNN's embeddings of the photos
     # are computed once (about 15 s on 2 cores) and cached; the pipeline must reach the
@@ -105,7 +110,7 @@ def test_with_the_mirror_the_reference_passes_the_photo_check(tmp_path):
     folder.mkdir()
     shutil.copy(EXAMPLES / "reference.ipynb", folder / "reference.ipynb")
     result = grade_folder(folder, tmp_path / "graded",
-                          env={"CNNKIT_DATA_DIR": str(SHARED_DATASETS)})["reference"]
+                          env={"CNNKIT_DATA_DIR": str(MIRROR_PARENT)})["reference"]
     check = next(t for t in result["tests"] if t["tags"][0] == MIRROR_CHECK)
     assert check["max_score"] == 3 and check["score"] == 3, check["output"]
     assert result["score"] == result["max_score"] == FULL_MARKS + 3

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from grading import HAS_MIRROR, MIRROR_PARENT, NO_MIRROR_REASON
 from PIL import Image
 
 from autograder.data import cats_dogs, load_cats_dogs, load_manifest
@@ -20,10 +21,6 @@ from autograder.data.cats_dogs import (
     tree_sha256,
 )
 from autograder.data.manifest import dataset_entry, sha256_file
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATASETS = ROOT.parent / "shared" / "datasets"
-REAL_MIRROR = SHARED_DATASETS / "cats_and_dogs_filtered"
 
 # A miniature of the filtered subset: the real file names, a few of each split.
 FAKE_FILES = {
@@ -263,15 +260,15 @@ def test_manifest_entry_pins_what_can_be_established():
     assert len(entry["tree_sha256"]) == 64
 
 
-@pytest.mark.skipif(not REAL_MIRROR.is_dir(), reason=f"no cats-vs-dogs mirror at {REAL_MIRROR}")
+@pytest.mark.skipif(not HAS_MIRROR, reason=NO_MIRROR_REASON)
 def test_the_real_mirror_matches_the_manifest_and_splits_as_documented(monkeypatch):
-    sidecar = SHARED_DATASETS / "cats_and_dogs_filtered.sha256"
+    sidecar = MIRROR_PARENT / "cats_and_dogs_filtered.sha256"
     listed = {}
     for line in sidecar.read_text(encoding="utf-8").splitlines():
         digest, _, path = line.partition("  ")
         listed[path.removeprefix("./")] = digest
     assert tree_sha256(listed) == dataset_entry("cats_and_dogs_filtered")["tree_sha256"]
-    monkeypatch.setenv("CNNKIT_DATA_DIR", str(SHARED_DATASETS))
+    monkeypatch.setenv("CNNKIT_DATA_DIR", str(MIRROR_PARENT))
     data = load_cats_dogs(verbose=False)
     assert data.source == "mirror"
     assert data.counts() == {"train": {"cats": 1000, "dogs": 1000},
