@@ -13,6 +13,7 @@ as :class:`RemoteObject` handles.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -22,12 +23,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autograder import sandbox
 from autograder.engine import protocol
 from autograder.engine.notebook import Submission
 
 DEFAULT_CALL_TIMEOUT = float(os.environ.get("CNNKIT_CALL_TIMEOUT", "60"))
 DEFAULT_MEMORY_MB = int(os.environ.get("CNNKIT_WORKER_MEMORY_MB", "6144"))
 STARTUP_TIMEOUT = float(os.environ.get("CNNKIT_WORKER_STARTUP_TIMEOUT", "180"))
+# Seconds the supervisor gets to kill everything beneath it before it is killed itself.
+SUPERVISOR_GRACE = 10.0
 
 # TensorFlow and absl write these to stderr; they are never the student's output.
 _NOISE_PREFIXES = ("I0000", "W0000", "E0000", "WARNING: All log messages", "To enable the")
@@ -36,11 +40,15 @@ _NOISE_PREFIXES = ("I0000", "W0000", "E0000", "WARNING: All log messages", "To e
 class StudentCodeError(Exception):
     """A failure of the student's code, with a message written for the student."""
 
-    def __init__(self, message: str, *, output: str = "", kind: str = "") -> None:
+    def __init__(self, message: str, *, output: str = "", kind: str = "",
+                 brief: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.output = output
         self.kind = kind  # the exception class the student's code raised, if any
+        # The same failure without anything the student's code wrote (its exception's text,
+        # its prints): what a hidden test shows, since that text could echo hidden inputs.
+        self.brief = brief if brief is not None else message
 
     def __str__(self) -> str:
         if self.output:
@@ -211,6 +219,8 @@ class Worker:
 
     def _unwrap(self, value: Any) -> Any:
         if isinstance(value, RemoteObject):
+            if value.worker is not self:  # a handle means nothing in another process
+                raise ValueError(f"{value!r} lives in another worker")
             value.check_alive()
             return value.handle
         if isinstance(value, list):
@@ -282,7 +292,14 @@ class Worker:
 
 # -- processes, warm spares ------------------------------------------------------------------
 class _Spawned:
-    """A started worker process and its scratch folder (log file and working directory).
+    """A started worker process, its supervisor and its scratch folder.
+
+    The scratch folder holds ``home/`` (the worker's working directory, HOME, TMPDIR,
+    MPLCONFIGDIR and KERAS_HOME: the only place it may write), ``handover/`` (data the
+    grader hands it: read only for the worker) and ``output.log`` (its captured stdout and
+    stderr). The process the grader starts is the supervisor
+    (:mod:`autograder.sandbox.supervise`); the worker is its child and sandboxes itself
+    (:mod:`autograder.sandbox.boot`) before anything else.
 
     A process receives the code of at most one submission: a :class:`Worker` adopts it once
     and kills it when done. A *spare* is a process started ahead of need, importing
@@ -292,7 +309,12 @@ class _Spawned:
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
         self.scratch = tempfile.TemporaryDirectory(prefix="cnnkit-worker-")
-        self.log_path = Path(self.scratch.name) / "output.log"
+        root = Path(self.scratch.name)
+        self.home = root / "home"
+        self.handover = root / "handover"
+        self.home.mkdir()
+        self.handover.mkdir()
+        self.log_path = root / "output.log"
         self.spawned_at = time.time()
         self.taken_at: float | None = None
         self.warm = False  # started as a spare, before a submission asked for it
@@ -300,26 +322,35 @@ class _Spawned:
         self.to_worker = self.from_worker = -1
 
     @classmethod
-    def launch(cls, memory_mb: int) -> _Spawned:
+    def launch(cls, memory_mb: int, readable: tuple[str, ...] = ()) -> _Spawned:
         spawned = cls(memory_mb)
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        env = dict(os.environ)
+        runtime = sandbox.worker_runtime()
+        own_user = sandbox.own_user()
+        env = _worker_environment()
         env.update(
-            TF_CPP_MIN_LOG_LEVEL="3",
-            CUDA_VISIBLE_DEVICES="-1",
-            MPLBACKEND="Agg",
-            PYTHONHASHSEED="0",
-            PYTHONWARNINGS="ignore",
-            CNNKIT_GRADING="1",
+            HOME=str(spawned.home),
+            TMPDIR=str(spawned.home),
+            MPLCONFIGDIR=str(spawned.home),
+            KERAS_HOME=str(spawned.home / ".keras"),
+            PYTHONPATH=str(runtime),  # the copy of the engine, never the kit's own folder
+            CNNKIT_PASS_FDS=f"{to_worker_r},{from_worker_w}",
+            CNNKIT_SANDBOX_RULES=json.dumps(sandbox.plan(
+                spawned.home, spawned.handover, [Path(p) for p in readable])),
         )
+        if own_user is not None:
+            env["CNNKIT_SANDBOX_OWN_USER"] = "1"
+            sandbox.hand_to_user(Path(spawned.scratch.name), spawned.home, own_user)
         log = open(spawned.log_path, "ab")  # noqa: SIM115 - handed to the child
-        workdir = Path(spawned.scratch.name) / "cwd"
-        workdir.mkdir(exist_ok=True)
+        python = [sys.executable, "-P", "-s"]  # no current folder, no user site on sys.path
+        supervisor = [*python, "-m", "autograder.sandbox.supervise"]
+        if own_user is not None:
+            supervisor += ["--uid", str(own_user)]
         try:
             spawned.process = subprocess.Popen(
                 [
-                    sys.executable, "-m", "autograder.engine.worker",
+                    *supervisor, "--", *python, "-m", "autograder.sandbox.boot",
                     "--in-fd", str(to_worker_r), "--out-fd", str(from_worker_w),
                     "--memory-mb", str(memory_mb),
                 ],
@@ -327,9 +358,9 @@ class _Spawned:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                cwd=workdir,
+                cwd=spawned.home,
                 env=env,
-                start_new_session=True,  # so that a kill reaches anything the student started
+                start_new_session=True,
             )
         except BaseException:
             for fd in (to_worker_w, from_worker_r):
@@ -350,13 +381,23 @@ class _Spawned:
         return self.process is not None and self.process.poll() is None
 
     def kill(self) -> None:
-        """Kill the process group, reap the process, close the pipes, remove the scratch."""
+        """End the worker and everything it started, close the pipes, remove the scratch.
+
+        The supervisor is asked first (SIGTERM): it kills every process beneath it, whatever
+        session or group they moved to, and exits. Only if it does not answer in time is it
+        killed with its process group.
+        """
         _LIVE.discard(self)
         process = self.process
         if process is not None:
             if process.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+                    process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=SUPERVISOR_GRACE)
+                except subprocess.TimeoutExpired:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         for fd in (self.to_worker, self.from_worker):
             if fd >= 0:
@@ -437,6 +478,27 @@ def drain_spawn_log() -> list[dict]:
     return [s.describe() for s in taken]
 
 
+_WORKER_ENV_KEPT = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
+_WORKER_ENV_PREFIXES = ("TF_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "CNNKIT_SANDBOX",
+                        "CNNKIT_WORKER_", "CNNKIT_QUICK_RUN")
+
+
+def _worker_environment() -> dict[str, str]:
+    """The worker's environment: what the libraries need, nothing of the grader's own
+    settings (paths of the course, the data, the output folder)."""
+    env = {k: v for k, v in os.environ.items()
+           if k in _WORKER_ENV_KEPT or k.startswith(_WORKER_ENV_PREFIXES)}
+    env.update(
+        TF_CPP_MIN_LOG_LEVEL="3",
+        CUDA_VISIBLE_DEVICES="-1",
+        MPLBACKEND="Agg",
+        PYTHONHASHSEED="0",
+        PYTHONWARNINGS="ignore",
+        CNNKIT_GRADING="1",
+    )
+    return env
+
+
 def _crash_message(what: str, returncode: int | None, seconds: float) -> str:
     if returncode is not None and returncode < 0:
         try:
@@ -463,6 +525,8 @@ def _student_error(error: dict, what: str, output: str, worker: Worker) -> Stude
         )
     message = error.get("message", "")
     text = f"{what} raised {kind}: {message}" if message else f"{what} raised {kind}"
+    frames = error.get("traceback") or []
+    brief = f"{what} raised {kind}" + (f" ({frames[-1]})" if frames else "")
     if error.get("memory"):
         text += (
             f" - it tried to use more memory than the grader allows "
@@ -470,7 +534,9 @@ def _student_error(error: dict, what: str, output: str, worker: Worker) -> Stude
         )
     if error.get("traceback"):
         text += "\n  " + "\n  ".join(error["traceback"])
-    return StudentCodeError(text, output=output, kind=kind)
+    if error.get("memory"):
+        brief += f" - more memory than the grader allows ({worker.memory_mb} MiB)"
+    return StudentCodeError(text, output=output, kind=str(kind), brief=brief)
 
 
 class RemoteObject:
@@ -526,3 +592,44 @@ class Student:
 
         call.__name__ = name
         return call
+
+
+def clean_worker() -> Worker:
+    """A worker that never loads student code: where the grader describes, trains and
+    evaluates what the student's functions returned, rebuilt from plain data."""
+    return Worker(Submission(path=Path("<kit>"), assignment=None))
+
+
+def rebuild_model(model: Any, clean: Worker) -> RemoteObject:
+    """The student's Keras model, rebuilt in ``clean`` from its plain description.
+
+    Parameters
+    ----------
+    model : RemoteObject or any
+        What a student's function returned (a handle in the student's worker).
+    clean : Worker
+        A worker that never loaded student code (:func:`clean_worker`).
+
+    Returns
+    -------
+    RemoteObject
+        The same architecture, weights and compile settings, living in ``clean``; its
+        methods run Keras's own code, whatever the student's worker did.
+
+    Raises
+    ------
+    StudentCodeError
+        The value is not a Keras model, or it names classes or functions other than
+        Keras's own (a custom layer or model class is not accepted).
+    """
+    from autograder.engine.models import model_spec_problem
+
+    if isinstance(model, RemoteObject):
+        spec = model.inspect("export")
+    else:
+        spec = {"is_model": False, "class": type(model).__name__}
+    problem = model_spec_problem(spec)
+    if problem is not None:
+        raise StudentCodeError(problem)
+    return clean.tool("import_model", spec["config"], spec["weights"], spec["compile"],
+                      timeout=120)

@@ -8,6 +8,7 @@ and only the plain description is compared.
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import numpy as np
@@ -250,9 +251,38 @@ def describe_figure(figure, *, dpi: int = 60) -> dict:
     }
 
 
+
+def export_model(model) -> dict:
+    """A Keras model as plain data: its architecture (``to_json``), its weights (a list of
+    arrays) and its compile settings, or ``{"is_model": False}``.
+
+    This runs in the student's worker, so the grader treats what it returns as the
+    student's answer, never as a measurement: it checks the classes named there
+    (:func:`autograder.engine.models.model_spec_problem`) and rebuilds the model in a worker
+    that never loaded student code (``import_model`` there) before describing, training or
+    evaluating it.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return {"is_model": False, "class": type(model).__name__}
+    try:
+        compile_config = model.get_compile_config() if model.compiled else None
+    except Exception:  # noqa: BLE001 - an uncompilable setting is reported by the grader
+        compile_config = {"unserializable": True}
+    return {
+        "is_model": True,
+        "class": type(model).__name__,
+        "config": model.to_json(),
+        "weights": [np.asarray(w) for w in model.get_weights()],
+        "compile": json.dumps(compile_config) if compile_config is not None else None,
+    }
+
+
 INSPECTORS = {
     "model": describe_model,
     "compilation": describe_compilation,
     "history": describe_history,
     "figure": describe_figure,
+    "export": export_model,
 }

@@ -20,6 +20,7 @@ import logging
 import pytest
 
 from autograder.engine.client import Student, StudentCodeError, Worker
+from autograder.engine.client import clean_worker as clean_worker_process
 from autograder.engine.notebook import SubmissionError, load_submission
 from autograder.engine.results import TestResult
 
@@ -85,7 +86,20 @@ def worker(submission, grading_record):
     process = Worker(submission)
     try:
         process.start()
-        grading_record["worker"] = dict(process.versions)
+        grading_record["worker"] = {k: v for k, v in process.versions.items() if k != "sandbox"}
+        grading_record["sandbox"] = process.versions.get("sandbox", {"level": "none"})
+        yield process
+    finally:
+        process.close()
+
+
+@pytest.fixture(scope="session")
+def clean_worker(grading_record):
+    """A worker that never loads student code (one per submission, started on first use):
+    where models the student built are rebuilt from plain data, described, trained and
+    evaluated (:func:`autograder.engine.client.rebuild_model`)."""
+    process = clean_worker_process()
+    try:
         yield process
     finally:
         process.close()
@@ -129,10 +143,17 @@ def pictures(request: pytest.FixtureRequest) -> Pictures:
 
 
 # -- outcomes --------------------------------------------------------------------------------
-def _message(excinfo: pytest.ExceptionInfo) -> tuple[str, bool]:
-    """The student-facing message of a failure, and whether it is a grader error."""
+def _message(excinfo: pytest.ExceptionInfo, visibility: str = "public") -> tuple[str, bool]:
+    """The student-facing message of a failure, and whether it is a grader error.
+
+    A hidden test never repeats what the student's code wrote (an exception's text, its
+    prints): a function could put its hidden arguments there and read them in the feedback.
+    It says which exception was raised, and where.
+    """
     error = excinfo.value
-    if isinstance(error, (StudentCodeError, SubmissionError)):
+    if isinstance(error, StudentCodeError):
+        return (error.brief if visibility == "hidden" else str(error)), False
+    if isinstance(error, SubmissionError):
         return str(error), False
     if isinstance(error, AssertionError):
         text = str(error).strip()
@@ -153,18 +174,21 @@ class RubricCollector:
         self.results: list[TestResult] = []
         self.record: dict = {}
         self._outcomes: dict[str, tuple[str, str, bool]] = {}
+        self._durations: dict[str, float] = {}
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         outcome = yield
         report = outcome.get_result()
+        # set-up and call (teardown comes after the result is filed)
+        self._durations[item.nodeid] = self._durations.get(item.nodeid, 0.0) + report.duration
         if report.when == "call" or report.failed or report.skipped:
             if item.nodeid in self._outcomes and self._outcomes[item.nodeid][0] != "passed":
                 return  # keep the first failure (a teardown error must not hide it)
             if report.passed:
                 self._outcomes[item.nodeid] = ("passed", "", False)
             elif call.excinfo is not None:
-                message, grader_error = _message(call.excinfo)
+                message, grader_error = _message(call.excinfo, rubric_of(item)[1])
                 if grader_error:
                     log.error("grader error in %s:\n%s", item.nodeid, report.longreprtext)
                 status = "skipped" if report.skipped else "failed"
@@ -188,6 +212,7 @@ class RubricCollector:
                 visibility=visibility,
                 grader_error=grader_error,
                 pictures=list(kept),
+                duration=self._durations.get(item.nodeid),
             )
         )
 

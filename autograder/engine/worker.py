@@ -84,8 +84,9 @@ class Session:
                 code = compile(cell["source"], filename, "exec")
                 exec(code, self.module.__dict__)
             except BaseException as error:  # noqa: BLE001 - any failure is the student's
-                if isinstance(error, KeyboardInterrupt):
-                    raise
+                # KeyboardInterrupt and SystemExit included: the grader stops a worker with
+                # SIGKILL, never SIGINT, so an interrupt here is the cell's own doing and
+                # costs that cell only.
                 described = describe_exception(error)
                 line = described["line"]
                 where = f" at line {line}" if line else ""
@@ -185,8 +186,6 @@ def handle_request(session: Session, request: dict) -> dict:
     except _NotDefined as missing:
         return {"ok": False, "error": {"type": "NotDefined", "message": missing.name}}
     except BaseException as error:  # noqa: BLE001 - every student failure becomes data
-        if isinstance(error, KeyboardInterrupt):
-            raise
         return {"ok": False, "error": describe_exception(error)}
 
 
@@ -236,7 +235,9 @@ def _objects_in(session: Session, value: Any) -> Any:
     return value
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, sandbox_level: dict | None = None) -> None:
+    """Serve one submission. Started through :mod:`autograder.sandbox.boot`, which has put
+    the process in its sandbox (``sandbox_level`` says what is enforced) before this runs."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--in-fd", type=int, required=True)
     parser.add_argument("--out-fd", type=int, required=True)
@@ -246,7 +247,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
     _cap_memory(args.memory_mb)
     versions = _quiet_imports()
-    protocol.write_message(args.out_fd, {"ready": True, "pid": os.getpid(), **versions})
+    protocol.write_message(args.out_fd, {"ready": True, "pid": os.getpid(), **versions,
+                                         "sandbox": sandbox_level or {"level": "none"}})
     serve(args.in_fd, args.out_fd)
 
 
