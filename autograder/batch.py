@@ -114,14 +114,37 @@ def remove_stale_temporaries(out_dir: Path) -> int:
 
 
 def _lane_crashed_result(item: SubmissionFile, task: dict) -> dict:
-    """A lane died while grading ``item`` (a kit problem): file a zero with a grader error and
-    no fingerprint, so that the next run grades it again."""
-    from autograder.engine.runner import _error_result, write_outputs
+    """A lane died while grading ``item``. Its workers are sandboxed and cannot signal it, so
+    this is rare (the machine killed it, or a kit bug); the submission is still filed: zero
+    out of the assignment's full maximum, with its fingerprints, so that a later run does not
+    grade it again (and die again) unless asked to with ``--force``."""
+    from autograder.engine.results import TestResult
+    from autograder.engine.runner import (
+        _error_result,
+        _resolve_assignment,
+        grader_fingerprint,
+        notebook_fingerprint,
+        write_outputs,
+    )
 
-    result = _error_result(item.name, task.get("assignment"),
-                           "the grader process stopped while grading this submission")
+    message = ("the grading of this submission was stopped before it finished (the grading "
+               "process was killed); it is filed with zero points; the instructor can grade "
+               "it again with --force")
+    assignment = _resolve_assignment(item.path, task.get("assignment"))
+    result = _error_result(item.name, assignment.id if assignment else None, message)
+    if assignment is not None:
+        from autograder.nbgrader_bridge import rubric
+
+        full = sum(line.points for line in rubric(assignment))
+        result.tests = [TestResult(name="the submission could be graded", nodeid="grading",
+                                   score=0.0, max_score=full, status="failed", output=message,
+                                   visibility="public")]
+        result.extra = {"fingerprint": notebook_fingerprint(item.path),
+                        "grader_fingerprint": grader_fingerprint(assignment.id),
+                        "assignment": assignment.id, "public_only": task.get("public_only"),
+                        "lane_crashed": True}
     data = write_outputs(result, Path(task["out"]))
-    return {"name": item.name, "score": 0.0, "max_score": 0.0, "passed": 0,
+    return {"name": item.name, "score": 0.0, "max_score": result.max_score, "passed": 0,
             "tests": len(data["tests"]), "execution_time": 0.0, "lane_crashed": True}
 
 

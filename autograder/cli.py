@@ -6,7 +6,9 @@
     cnnkit export DIR                   rebuild grades.csv, junit.xml and feedback pages
     cnnkit gradescope ASSIGNMENT        build a Gradescope autograder.zip
     cnnkit demo [--out DIR]             grade the bundled example submissions
-    cnnkit release [--check]            regenerate assignments/ and examples/ from solutions/
+    cnnkit release [--check]            regenerate assignments/ and examples/ from solutions/,
+                                        then build and scan the students' checks package
+    cnnkit release --student-bundle     only build and scan the students' checks package
     cnnkit data                         say which MNIST source would be used, and why
 """
 
@@ -58,17 +60,22 @@ def _duration(seconds: float) -> str:
 
 def _grade(target: Path, out: Path, assignment: str | None, public_only: bool,
            verbose: bool, *, jobs: int = 1, force: bool = False,
-           summary_md: Path | None = None) -> int:
+           summary_md: Path | None = None, require_sandbox: bool = False) -> int:
     from autograder.batch import run_batch
-    from autograder.engine.runner import find_submissions
+    from autograder.engine.runner import SUBMISSION_LAYOUTS, find_submissions
     from autograder.exports import markdown_summary, text_report, text_table
 
     try:
-        submissions = find_submissions(target)
+        submissions = find_submissions(target, assignment=assignment)
     except (FileNotFoundError, ValueError) as error:
         raise SystemExit(str(error)) from None
     if not submissions:
-        raise SystemExit(f"no notebooks found under {target}")
+        layouts = "\n".join(f"  - {layout}" for layout in SUBMISSION_LAYOUTS)
+        only = f" for {assignment}" if assignment else ""
+        raise SystemExit(f"no notebooks found{only} under {target}; the layouts graded are:\n"
+                         f"{layouts}")
+    if require_sandbox:
+        _require_full_sandbox()
     outcome = run_batch(submissions, out, jobs=jobs, assignment=assignment,
                         public_only=public_only, force=force, on_result=_Progress())
     if outcome.skipped:
@@ -89,12 +96,38 @@ def _grade(target: Path, out: Path, assignment: str | None, public_only: bool,
     sources = {d["extra_data"].get("mnist_source") for d in results.values()} - {None}
     if sources:
         print(f"\nMNIST source used by the grader: {', '.join(sorted(sources))}")
+    _warn_about_sandbox(results)
     print(f"results: {out}/<submission>/results.json and feedback.html; "
           f"{out}/grades.csv, {out}/junit.xml")
     if summary_md is not None:
         with open(summary_md, "a", encoding="utf-8") as handle:
             handle.write(markdown_summary(results))
     return 0
+
+
+def _require_full_sandbox() -> None:
+    """Refuse to grade (exit 2) unless workers would run in the full sandbox."""
+    from autograder import sandbox
+
+    level = sandbox.probe()
+    if level.get("level") != "full":
+        why = "; ".join(level.get("problems") or [level.get("reason", "")])
+        print(f"--require-sandbox: workers would run with sandbox level "
+              f"{level.get('level')!r} ({why}); nothing was graded", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _warn_about_sandbox(results: dict[str, dict]) -> None:
+    """Say plainly when some submission's code ran without the full sandbox."""
+    weaker: dict[str, list[str]] = {}
+    for name, data in results.items():
+        level = (data.get("extra_data", {}).get("sandbox") or {}).get("level")
+        if level is not None and level != "full":
+            weaker.setdefault(level, []).append(name)
+    for level, names in sorted(weaker.items()):
+        print(f"\nWARNING: {len(names)} submission(s) graded with sandbox level {level!r}, not "
+              f"'full' (e.g. {names[0]}): their code was not fully confined; see "
+              "extra_data.sandbox in results.json, and --require-sandbox", file=sys.stderr)
 
 
 def run_check(notebook: str = "", *, assignment: str | None = None) -> float:
@@ -138,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="grade again the submissions already graded")
     grade.add_argument("--summary-md", type=Path,
                        help="append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY)")
+    grade.add_argument("--require-sandbox", action="store_true",
+                       help="refuse to grade unless student code runs in the full sandbox")
 
     export = commands.add_parser(
         "export", help="rebuild grades.csv, junit.xml and feedback pages from results.json")
@@ -154,10 +189,21 @@ def main(argv: list[str] | None = None) -> int:
 
     release = commands.add_parser("release", help="regenerate student notebooks and examples")
     release.add_argument("--check", action="store_true", help="only verify they are in sync")
+    release.add_argument("--student-bundle", action="store_true",
+                         help="only build the students' checks package (out/student-bundle/)")
+    release.add_argument("--no-student-bundle", action="store_true",
+                         help="do not build the students' checks package")
 
     commands.add_parser("data", help="which MNIST source would be used")
 
     args = parser.parse_args(argv)
+    if args.command in ("grade", "demo", "release", "gradescope"):
+        from autograder.assignments import CourseNotFoundError, find_course
+
+        try:  # these need the references and examples of the course folder
+            find_course()
+        except CourseNotFoundError as error:
+            raise SystemExit(f"cnnkit {args.command}: {error}") from None
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     if args.command == "check":
@@ -165,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if score > 0 else 1
     if args.command == "grade":
         return _grade(args.path, args.out, args.assignment, args.public_only, args.verbose,
-                      jobs=args.jobs, force=args.force, summary_md=args.summary_md)
+                      jobs=args.jobs, force=args.force, summary_md=args.summary_md,
+                      require_sandbox=args.require_sandbox)
     if args.command == "demo":
         from autograder.data import describe_sources
 
@@ -201,12 +248,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "release":
         from autograder.examples import write_examples
-        from autograder.release import release_all
+        from autograder.release import BuildStudentBundle, release_all
 
+        if args.student_bundle:
+            print(BuildStudentBundle().apply())
+            return 0
         synced = release_all(check=args.check)
         synced.update(write_examples(check=args.check))
         for name, ok in synced.items():
             print(f"{name}: {'in sync' if ok else ('OUT OF SYNC' if args.check else 'written')}")
+        if not args.check and not args.no_student_bundle:
+            print(BuildStudentBundle().apply())
         return 0 if all(synced.values()) or not args.check else 1
     if args.command == "data":
         from autograder.data import describe_sources

@@ -22,11 +22,13 @@ NO_MIRROR_REASON = (f"no cats-vs-dogs mirror: {MIRROR_ENV} is unset or has no "
 
 
 def grade_folder(folder: Path, out: Path, *, env: dict | None = None,
-                 timeout: float = 1200, assignment: str | None = None) -> dict[str, dict]:
+                 timeout: float = 1200, assignment: str | None = None,
+                 extra_args: list[str] | None = None) -> dict[str, dict]:
     """Run ``cnnkit grade folder --out out`` in a subprocess; return each results.json."""
     command = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(out)]
     if assignment:
         command += ["--assignment", assignment]
+    command += extra_args or []
     completed = subprocess.run(
         command,
         cwd=ROOT,

@@ -171,7 +171,37 @@ def enter(rules: list[dict], *, own_user: bool = False) -> dict:
         network: bool | dict = True
     except OSError as error:
         network = {"error": str(error)}
+    if os.geteuid() == 0:
+        drop_capabilities()
     return describe_level(filesystem, network, own_user=own_user)
+
+
+def drop_capabilities() -> None:
+    """Give up every capability of this process and of anything it executes later.
+
+    A worker of a grader that runs as root (and could not get a user of its own) keeps
+    root's file ownership but loses what makes root powerful: loading kernel modules,
+    overriding file permissions, mounting, changing users. Landlock confines it either way.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, pr_cap_ambient, ambient_clear_all = 24, 47, 4
+    libc.prctl(pr_cap_ambient, ambient_clear_all, 0, 0, 0)
+    for capability in range(64):
+        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    version_3 = 0x20080522
+    if libc.capset(ctypes.byref(Header(version_3, 0)), (Data * 2)()) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
 
 
 def _abi_override() -> int | None:
@@ -262,3 +292,28 @@ def hand_to_user(scratch: Path, home: Path, uid: int) -> None:
     for path in scratch.iterdir():
         path.chmod(0o755)
     os.chown(home, uid, uid)
+
+
+def probe() -> dict:
+    """The level a worker started now would get, measured by sandboxing a short-lived
+    process exactly as a worker is (without TensorFlow): what ``--require-sandbox`` checks
+    before any submission is graded."""
+    import json
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="cnnkit-probe-") as scratch:
+        home, handover = Path(scratch) / "home", Path(scratch) / "handover"
+        home.mkdir()
+        handover.mkdir()
+        env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(worker_runtime()),
+               "CNNKIT_SANDBOX_RULES": json.dumps(plan(home, handover))}
+        env.update({k: v for k, v in os.environ.items() if k.startswith("CNNKIT_SANDBOX")})
+        code = ("import json, os; from autograder import sandbox; "
+                "print(json.dumps(sandbox.enter(json.loads(os.environ['CNNKIT_SANDBOX_RULES']),"
+                " own_user=False)))")
+        completed = subprocess.run([sys.executable, "-P", "-s", "-c", code], env=env, cwd=home,
+                                   capture_output=True, text=True, timeout=60, check=False)
+    try:
+        return json.loads(completed.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"level": "none", "problems": [completed.stderr.strip()[-500:]]}
