@@ -134,6 +134,17 @@ def release_all(*, check: bool = False) -> dict[str, bool]:
     return synced
 
 
+class BuildStudentBundle:
+    """Build the students' package (public checks, expected values frozen from the reference)
+    and refuse it when its leak scan finds solution or grader material (see
+    :mod:`autograder.student_bundle`)."""
+
+    def apply(self, out: Path | None = None) -> str:
+        from autograder.student_bundle import DEFAULT_OUT, build_bundle, bundle_report
+
+        return bundle_report(build_bundle(out or DEFAULT_OUT))
+
+
 def solution_lines(notebook: NotebookNode) -> set[str]:
     """The non-trivial lines inside solution regions of a notebook."""
     lines: set[str] = set()

@@ -1,0 +1,465 @@
+"""Plain descriptions of Keras models and matplotlib figures, and their comparison.
+
+The course's grader describes objects the same way; this is a copy of its code (kept in step
+by hand), so that this package stands on its own. Descriptions are plain data (lists,
+numbers, strings, NumPy arrays): the expected ones are frozen in this package's data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+ARCHITECTURE_KEYS = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "pool_size",
+    "units",
+    "rate",
+    "activation",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        name = value.get("class_name") or value.get("config", {}).get("name")
+        return str(name) if name is not None else str(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return getattr(value, "__name__", str(value))
+
+
+def _output_shape(layer) -> list | None:
+    try:
+        shape = layer.output.shape
+    except (AttributeError, ValueError, RuntimeError):
+        return None
+    return [None if d is None else int(d) for d in shape]
+
+
+def describe_model(model) -> dict:
+    """Describe a Keras model layer by layer, without ``layer.output_shape`` (gone in Keras 3).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A built model (created with ``keras.Input`` or already called on data).
+
+    Returns
+    -------
+    dict
+        ``{"class": str, "built": bool, "input_shape": list | None, "parameters": int,
+        "layers": [{"class", "name", "output_shape", "parameters", <architecture keys>}]}``
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        return {"class": type(model).__name__, "is_model": False, "layers": []}
+    layers = []
+    for layer in model.layers:
+        config = layer.get_config()
+        entry = {
+            "class": type(layer).__name__,
+            "name": layer.name,
+            "output_shape": _output_shape(layer),
+            "parameters": int(layer.count_params()) if layer.built else None,
+        }
+        for key in ARCHITECTURE_KEYS:
+            if key in config:
+                entry[key] = _plain(config[key])
+        layers.append(entry)
+    try:
+        input_shape = [None if d is None else int(d) for d in model.inputs[0].shape]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        input_shape = None
+    return {
+        "class": type(model).__name__,
+        "is_model": True,
+        "built": bool(model.built),
+        "input_shape": input_shape,
+        "parameters": int(model.count_params()) if model.built else None,
+        "layers": layers,
+    }
+
+
+
+def describe_history(history) -> dict:
+    """The per-epoch values of a ``keras.callbacks.History`` (or a dict shaped like one)."""
+    values = getattr(history, "history", history)
+    if not isinstance(values, dict):
+        return {"is_history": False, "type": type(history).__name__, "history": {}}
+    return {
+        "is_history": hasattr(history, "history"),
+        "type": type(history).__name__,
+        "history": {
+            str(k): np.asarray(v, dtype=np.float64).reshape(-1) for k, v in values.items()
+        },
+        "epoch": [int(e) for e in getattr(history, "epoch", [])],
+    }
+
+
+def _is_colorbar(ax) -> bool:
+    return hasattr(ax, "_colorbar") or ax.get_label() == "<colorbar>"
+
+
+def _text(artist) -> str | None:
+    if artist is None:
+        return None
+    text = artist.get_text()
+    return text if text else None
+
+
+def _is_scatter(collection) -> bool:
+    from matplotlib.collections import PathCollection
+
+    return isinstance(collection, PathCollection)
+
+
+def _describe_scatter(collection) -> dict:
+    """One ``scatter`` call: its points in data coordinates, the values given with ``c=``
+    (``None`` when the colours were fixed) and the RGBA face colours."""
+    values = collection.get_array()
+    return {
+        "offsets": np.asarray(collection.get_offsets(), dtype=np.float64).reshape(-1, 2),
+        "values": None if values is None else np.ma.getdata(values).astype(np.float64),
+        "facecolors": np.asarray(collection.get_facecolors(), dtype=np.float64),
+    }
+
+
+def _describe_axes(ax) -> dict:
+    images = []
+    for image in ax.get_images():
+        array = np.asarray(image.get_array())
+        vmin, vmax = image.get_clim()
+        images.append(
+            {
+                "array": np.ma.getdata(array).copy(),
+                "cmap": image.get_cmap().name,
+                "clim": [None if vmin is None else float(vmin),
+                         None if vmax is None else float(vmax)],
+            }
+        )
+    lines = [
+        {
+            "x": np.asarray(line.get_xdata(), dtype=np.float64),
+            "y": np.asarray(line.get_ydata(), dtype=np.float64),
+            "label": line.get_label(),
+        }
+        for line in ax.get_lines()
+    ]
+    scatters = [_describe_scatter(collection) for collection in ax.collections
+                if _is_scatter(collection)]
+    legend = ax.get_legend()
+    spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
+    grid = None
+    if spec is not None:
+        rows, cols = spec.get_gridspec().get_geometry()
+        grid = {"rows": rows, "cols": cols, "row": spec.rowspan.start, "col": spec.colspan.start}
+    return {
+        "title": ax.get_title(),
+        "xlabel": ax.get_xlabel(),
+        "ylabel": ax.get_ylabel(),
+        "axis_on": bool(ax.axison),
+        "visible": bool(ax.get_visible()),
+        "xticks": np.asarray(ax.get_xticks(), dtype=np.float64),
+        "yticks": np.asarray(ax.get_yticks(), dtype=np.float64),
+        "is_colorbar": _is_colorbar(ax),
+        "grid": grid,
+        "images": images,
+        "lines": lines,
+        "scatters": scatters,
+        "texts": [t.get_text() for t in ax.texts],
+        "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else None,
+    }
+
+
+
+def describe_figure(figure) -> dict:
+    """Describe a matplotlib figure as plain data (no rendering).
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+
+    Returns
+    -------
+    dict
+        ``{"is_figure", "suptitle", "size_inches", "axes": [...]}``; each
+        axes holds its title, labels, ticks, grid position, images (array, colormap,
+        colour limits), lines (x, y, label), scatters (points, ``c=`` values, face
+        colours), texts and legend.
+    """
+    from matplotlib.figure import Figure
+
+    if not isinstance(figure, Figure):
+        return {"is_figure": False, "type": type(figure).__name__, "axes": []}
+    suptitle = getattr(figure, "_suptitle", None)
+    return {
+        "is_figure": True,
+        "suptitle": _text(suptitle),
+        "size_inches": [float(v) for v in figure.get_size_inches()],
+        "axes": [_describe_axes(ax) for ax in figure.axes],
+    }
+
+
+
+_SETTING_NAMES = {
+    "kernel_size": "kernel size",
+    "pool_size": "pool size",
+    "rate": "dropout rate",
+    "units": "number of units",
+    "filters": "number of filters",
+}
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) < 1e-9
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")" if shape else "?"
+
+
+def first_difference(student: dict, reference: dict) -> str | None:
+    """Describe the first layer where ``student`` differs from ``reference``.
+
+    Parameters
+    ----------
+    student, reference : dict
+        Model descriptions from :func:`autograder.engine.introspect.describe_model`.
+
+    Returns
+    -------
+    str or None
+        ``None`` when every layer matches in class, output shape, parameter count and
+        architecture settings; otherwise one sentence naming the first layer that differs.
+    """
+    if not student.get("is_model"):
+        return f"a keras.Model is expected, but a {student.get('class')} was returned"
+    if not student.get("built"):
+        return "the model is not built: start it with keras.Input(shape=input_shape)"
+    ours, theirs = student["layers"], reference["layers"]
+    for index, expected in enumerate(theirs):
+        position = f"layer {index + 1}"
+        if index >= len(ours):
+            return (
+                f"your model stops after {len(ours)} layers; {position} should be a "
+                f"{expected['class']}"
+            )
+        actual = ours[index]
+        where = f"{position} ({actual['class']} '{actual['name']}')"
+        if actual["class"] != expected["class"]:
+            return f"{position} is a {actual['class']}, but a {expected['class']} is expected there"
+        for key in ARCHITECTURE_KEYS:
+            if key in expected and not _same(actual.get(key), expected[key]):
+                setting = _SETTING_NAMES.get(key, key)
+                return f"{where}: its {setting} is {actual.get(key)!r}, expected {expected[key]!r}"
+        if not _same(actual["output_shape"], expected["output_shape"]):
+            return (
+                f"{where}: its output shape is {_shape(actual['output_shape'])}, expected "
+                f"{_shape(expected['output_shape'])}"
+            )
+        if actual["parameters"] != expected["parameters"]:
+            return (
+                f"{where}: it has {actual['parameters']} parameters, expected "
+                f"{expected['parameters']}"
+            )
+    if len(ours) > len(theirs):
+        extra = ours[len(theirs)]
+        return (
+            f"your model has {len(ours)} layers, {len(ours) - len(theirs)} more than expected; "
+            f"the first extra one is layer {len(theirs) + 1} ({extra['class']})"
+        )
+    return None
+
+
+_INTEGER = re.compile(r"-?\d+")
+
+
+def plot_axes(figure: dict) -> list[dict]:
+    """The axes that hold content: colourbars and hidden axes are left out."""
+    return [ax for ax in figure.get("axes", []) if not ax["is_colorbar"] and ax["visible"]]
+
+
+def integers_in(text: str) -> list[int]:
+    """The integers written in a title, in order: ``"real 3 / predicted 5"`` -> ``[3, 5]``."""
+    return [int(match) for match in _INTEGER.findall(text or "")]
+
+
+def has_ticks(ax: dict) -> bool:
+    return ax["axis_on"] and (len(ax["xticks"]) > 0 or len(ax["yticks"]) > 0)
+
+
+def image_of(ax: dict) -> np.ndarray | None:
+    """The first image an axes shows, as an array, or ``None``."""
+    return ax["images"][0]["array"] if ax["images"] else None
+
+
+def same_image(actual: np.ndarray | None, expected: np.ndarray, *, atol: float = 1e-6) -> bool:
+    """Whether an axes' image equals ``expected`` (same shape, values within ``atol``)."""
+    if actual is None:
+        return False
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    return actual.shape == expected.shape and bool(np.allclose(actual, expected, atol=atol))
+
+
+def _max_abs_diff(actual, expected) -> float:
+    """The largest absolute difference of two same-shaped arrays (NaN counts as infinite)."""
+    difference = np.abs(np.asarray(actual, dtype=np.float64) - np.asarray(expected, np.float64))
+    if difference.size == 0:
+        return 0.0
+    if not np.all(np.isfinite(difference)):
+        return float("inf")
+    return float(difference.max())
+
+
+def _min_max(array) -> np.ndarray:
+    array = np.asarray(array, dtype=np.float64)
+    if array.size == 0:
+        return array
+    span = float(array.max() - array.min())
+    return (array - array.min()) / span if span else np.zeros_like(array)
+
+
+def _grid_of(ax: dict) -> tuple | None:
+    grid = ax.get("grid")
+    return None if grid is None else (grid["rows"], grid["cols"], grid["row"], grid["col"])
+
+
+def _compare_arrays(where: str, what: str, actual, expected, atol: float,
+                    verb: str = "differs") -> list[str]:
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    if actual.shape != expected.shape:
+        return [f"{where}: {what} has shape {actual.shape}, expected {expected.shape}"]
+    # NaN only matches NaN: a figure that draws nothing where the reference draws a value
+    # (or the other way round) is a real difference.
+    nan_actual = np.isnan(actual.astype(np.float64))
+    nan_expected = np.isnan(expected.astype(np.float64))
+    if not np.array_equal(nan_actual, nan_expected):
+        return [f"{where}: {what} has missing (NaN) values where the expected one has none, "
+                "or the other way round"]
+    diff = _max_abs_diff(np.where(nan_actual, 0, actual), np.where(nan_expected, 0, expected))
+    if diff > atol:
+        return [f"{where}: {what} {verb} from the expected one (max abs diff {diff:.3g})"]
+    return []
+
+
+# What :func:`compare_figures` can be told to leave out, for figures whose contract leaves
+# that aspect free (titles written as free text, ticks hidden either way, any colormap...).
+IGNORABLE = frozenset({"titles", "axis", "colormaps", "colour_limits", "line_data",
+                       "scatter_data", "rendering"})
+
+
+def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
+                  ignore: frozenset[str], normalize_images: bool) -> list[str]:
+    problems = []
+    if _grid_of(actual) != _grid_of(expected):
+        problems.append(f"{where}: it is not at the expected place in the grid of subplots")
+    if "titles" not in ignore and (
+            (actual.get("title") or "").strip() != (expected.get("title") or "").strip()):
+        problems.append(f"{where}: title {actual.get('title')!r} differs from the expected one")
+    if "axis" not in ignore and actual["axis_on"] != expected["axis_on"]:
+        state = "shown" if actual["axis_on"] else "hidden"
+        problems.append(f"{where}: the axis lines and ticks are {state}, unlike the expected "
+                        "figure")
+    for kind, name in (("images", "images"), ("lines", "lines"), ("scatters", "scatter plots")):
+        count, wanted = len(actual[kind]), len(expected[kind])
+        if count != wanted:
+            problems.append(f"{where}: {count} {name}, expected {wanted}")
+    if problems:
+        return problems
+    for number, (mine, theirs) in enumerate(zip(actual["images"], expected["images"],
+                                                strict=True), start=1):
+        label = "image" if len(expected["images"]) == 1 else f"image {number}"
+        if ("colormaps" not in ignore and mine["cmap"] != theirs["cmap"]
+                and np.ndim(theirs["array"]) == 2):
+            # An RGB(A) image ignores its colormap; only a 2-D array is coloured by it.
+            problems.append(f"{where}: {label} uses the colormap {mine['cmap']!r}, "
+                            f"expected {theirs['cmap']!r}")
+        a, b = mine["array"], theirs["array"]
+        if normalize_images and np.shape(a) == np.shape(b):
+            a, b = _min_max(a), _min_max(b)
+        image_problems = _compare_arrays(where, label, a, b, atol)
+        problems += image_problems
+        if (not image_problems and not normalize_images and "colour_limits" not in ignore
+                and np.ndim(theirs["array"]) == 2):
+            clims = [[np.nan if v is None else v for v in c] for c in (mine["clim"],
+                                                                       theirs["clim"])]
+            # Colour limits are in the image's units: the same tolerance, plus a relative
+            # part for large values.
+            finite = np.asarray(clims[1], dtype=np.float64)
+            scale = float(np.nanmax(np.abs(finite))) if np.any(np.isfinite(finite)) else 0.0
+            problems += _compare_arrays(where, f"the colour limits of {label}", clims[0],
+                                        clims[1], max(atol, 1e-6 * scale), verb="differ")
+    if "line_data" not in ignore:
+        for number, (mine, theirs) in enumerate(zip(actual["lines"], expected["lines"],
+                                                    strict=True), start=1):
+            for coordinate in ("x", "y"):
+                problems += _compare_arrays(where, f"line {number} ({coordinate} data)",
+                                            mine[coordinate], theirs[coordinate], atol)
+    if "scatter_data" not in ignore:
+        for number, (mine, theirs) in enumerate(zip(actual["scatters"], expected["scatters"],
+                                                    strict=True), start=1):
+            problems += _compare_arrays(where, f"scatter plot {number} (points)",
+                                        mine["offsets"], theirs["offsets"], atol)
+    return problems
+
+
+def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
+                    ignore: Iterable[str] = (), normalize_images: bool = False) -> list[str]:
+    """Compare a figure's description with the expected figure's description.
+
+    Structure exactly (suptitle, content axes, grid places, titles, axis visibility, how many
+    images, lines and scatter plots, colormaps), then the data within ``atol``. The rendered
+    pictures are not compared here.
+
+    Parameters
+    ----------
+    student, reference : dict
+        Descriptions made by :func:`describe_figure`.
+    atol : float
+        Absolute tolerance on arrays, in the arrays' own units.
+    ignore : iterable of str
+        Aspects left free, from :data:`IGNORABLE`.
+    normalize_images : bool
+        Min-max normalise both images before comparing them.
+
+    Returns
+    -------
+    list[str]
+        Human-readable differences, empty when the figures agree.
+    """
+    ignore = frozenset(ignore)
+    unknown = ignore - IGNORABLE
+    if unknown:
+        raise ValueError(f"compare_figures cannot ignore {sorted(unknown)}")
+    if not student.get("is_figure"):
+        return [f"a matplotlib Figure is expected, got {student.get('type', 'something else')}"]
+    problems = []
+    if "titles" not in ignore and (
+            (student.get("suptitle") or "") != (reference.get("suptitle") or "")):
+        problems.append(f"the figure's title (suptitle) {student.get('suptitle')!r} differs "
+                        "from the expected one")
+    mine, theirs = plot_axes(student), plot_axes(reference)
+    if len(mine) != len(theirs):
+        problems.append(f"the figure has {len(mine)} axes with content, expected {len(theirs)}")
+        return problems
+    for number, (actual, expected) in enumerate(zip(mine, theirs, strict=True), start=1):
+        problems += _compare_axes(f"axes {number}", actual, expected, atol=atol, ignore=ignore,
+                                  normalize_images=normalize_images)
+    return problems

@@ -1,0 +1,288 @@
+"""Run the public checks of a saved notebook, in this process, one line per check."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from cnnkit_student import checks as registry
+from cnnkit_student.framework import (
+    CheckFailed,
+    Context,
+    Outcome,
+    StudentFunctions,
+    scratch_folder,
+)
+from cnnkit_student.frozen import Expected
+from cnnkit_student.notebook import (
+    NotebookError,
+    assignment_of,
+    function_sources,
+    load_notebook,
+    read_cells,
+)
+
+
+class UsageError(Exception):
+    """The checks cannot start: which notebook or function is meant is unclear."""
+
+
+@dataclass
+class Report:
+    """Every outcome of one run."""
+
+    notebook: Path
+    assignment: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(o.score for o in self.outcomes)
+
+    @property
+    def max_score(self) -> float:
+        return sum(o.check.points for o in self.outcomes)
+
+    @property
+    def all_passed(self) -> bool:
+        return bool(self.outcomes) and all(o.passed for o in self.outcomes)
+
+
+def _notebooks_here(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def _assignment_for(path: Path, declared: str | None) -> str:
+    if declared:
+        registry.get(declared)
+        return declared
+    try:
+        notebook, _ = read_cells(path)
+    except NotebookError:
+        notebook = {}
+    found = assignment_of(notebook) if notebook else None
+    if found in registry.MODULES:
+        return found
+    for assignment, name in registry.NOTEBOOKS.items():
+        if path.name == name:
+            return assignment
+    raise UsageError(f"cannot tell which assignment {path.name} belongs to; name it: "
+                     f"check({str(path)!r}, assignment=...) with one of "
+                     f"{', '.join(registry.MODULES)}")
+
+
+def resolve(target: str, functions: tuple[str, ...], assignment: str | None,
+            folder: Path | None = None) -> tuple[Path, str, tuple[str, ...]]:
+    """Which notebook, assignment and functions a call means.
+
+    ``target`` is a notebook path, or a function name (then the notebook is the one in
+    ``folder`` whose assignment has that function), or empty (the only notebook there).
+    """
+    folder = folder or Path.cwd()
+    if target and (target.endswith(".ipynb") or Path(target).is_file()):
+        path = Path(target)
+        if not path.is_file():
+            raise UsageError(f"the notebook {target} was not found (from {folder})")
+    else:
+        if target:
+            functions = (target, *functions)
+        candidates = _notebooks_here(folder)
+        if functions and len(candidates) > 1:
+            candidates = [p for p in candidates if _defines_functions(p, functions, assignment)]
+        if len(candidates) != 1:
+            raise UsageError("say which notebook to check, e.g. check('mnist_cnn.ipynb') "
+                             f"({len(candidates)} candidate notebooks in {folder})")
+        path = candidates[0]
+    assignment_id = _assignment_for(path, assignment)
+    known = registry.get(assignment_id).functions
+    unknown = [name for name in functions if name not in known]
+    if unknown:
+        raise UsageError(f"{', '.join(unknown)}: not a graded function of {assignment_id}; "
+                         f"its functions are {', '.join(known)}")
+    return path, assignment_id, tuple(functions)
+
+
+def _defines_functions(path: Path, functions: tuple[str, ...], assignment: str | None) -> bool:
+    try:
+        known = registry.get(_assignment_for(path, assignment)).functions
+    except (UsageError, KeyError):
+        return False
+    return all(name in known for name in functions)
+
+
+def stale_warning(path: Path, functions: tuple[str, ...]) -> str | None:
+    """A warning when the saved notebook does not hold the code this Jupyter kernel ran.
+
+    Inside IPython, each graded function's last definition run in the kernel (from IPython's
+    ``In`` history) is compared with its definition in the saved file. Outside IPython, or
+    when the kernel ran no definition of them, nothing can be compared and ``None`` is
+    returned.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    history = getattr(shell, "user_ns", {}).get("In") if shell is not None else None
+    if not history:
+        return None
+    try:
+        _, sources = read_cells(path)
+    except NotebookError:
+        return None
+    ran = function_sources([str(s) for s in history[1:]])
+    saved = function_sources(sources)
+    differing = [name for name in functions if name in ran and ran[name] != saved.get(name)]
+    if not differing:
+        return None
+    return (f"WARNING: the saved {path.name} differs from the code this kernel last ran for "
+            f"{', '.join(differing)}. The checks read the saved file: save the notebook "
+            "(Ctrl-S), and run the changed cells, then check again.")
+
+
+def _close_new_figures(before: set[int]) -> None:
+    """Close the figures a check made, so that Jupyter does not draw them under the cell."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return
+    import matplotlib.pyplot as plt
+
+    for number in set(plt.get_fignums()) - before:
+        plt.close(number)
+
+
+def _figures_now() -> set[int]:
+    if "matplotlib.pyplot" not in sys.modules:
+        return set()
+    import matplotlib.pyplot as plt
+
+    return set(plt.get_fignums())
+
+
+def run_checks(path: Path, assignment_id: str, functions: tuple[str, ...] = (), *,
+               stream: TextIO | None = None) -> Report:
+    """Load the saved notebook's definitions and run its public checks, printing as it goes.
+
+    Parameters
+    ----------
+    path : Path
+        The saved notebook.
+    assignment_id : str
+        Its assignment.
+    functions : tuple of str
+        Only these functions' checks (all when empty).
+    stream : text stream, optional
+        Where the lines go (standard output by default).
+
+    Returns
+    -------
+    Report
+    """
+    out = stream or sys.stdout
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    assignment = registry.get(assignment_id)
+    chosen = assignment.ordered_checks(functions)
+    report = Report(path, assignment_id)
+    warning = stale_warning(path, functions or assignment.functions)
+    if warning:
+        report.warnings.append(warning)
+        print(warning, file=out, flush=True)
+    print(f"Checking {path.name} ({assignment_id}): {len(chosen)} public checks"
+          + (f" of {', '.join(functions)}" if functions else "") + "; reading the notebook...",
+          file=out, flush=True)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
+    loaded = load_notebook(path)
+    for note in loaded.notes:
+        print(f"  note: {note}", file=out, flush=True)
+    student = StudentFunctions(loaded)
+    expected = Expected(assignment_id)
+    width = len(str(len(chosen)))
+    with scratch_folder() as scratch:
+        for number, check in enumerate(chosen, start=1):
+            folder = Path(scratch) / f"check-{number}"
+            folder.mkdir()
+            before = _figures_now()
+            started = time.monotonic()
+            try:
+                # What the student's functions print (fit's progress) would bury the lines.
+                with contextlib.redirect_stdout(io.StringIO()), \
+                        contextlib.redirect_stderr(io.StringIO()):
+                    check.run(Context(student, expected, folder))
+                outcome = Outcome(check, True)
+            except CheckFailed as failure:
+                outcome = Outcome(check, False, str(failure) or "the check did not pass")
+            except Exception as error:  # what the function returned broke the check
+                outcome = Outcome(check, False, f"what {check.function} returned could not be "
+                                                f"checked ({type(error).__name__}: {error})")
+            finally:
+                _close_new_figures(before)
+            outcome.seconds = time.monotonic() - started
+            report.outcomes.append(outcome)
+            print(_line(number, len(chosen), width, outcome), file=out, flush=True)
+    print(summary(report), file=out, flush=True)
+    return report
+
+
+def _line(number: int, total: int, width: int, outcome: Outcome) -> str:
+    check = outcome.check
+    if check.graded:
+        verdict = f"{'PASS' if outcome.passed else 'FAIL'} {outcome.score:g}/{check.points:g}"
+    else:
+        verdict = f"{'PASS' if outcome.passed else 'FAIL'} req"
+    line = f"[{number:>{width}}/{total}] {verdict:<9} {check.text}"
+    if not outcome.passed:
+        line += f"\n{' ' * (width * 2 + 4)}-> {outcome.message}"
+    return line
+
+
+def summary(report: Report) -> str:
+    """The closing lines: points of the public rubric lines, requirements met."""
+    graded = [o for o in report.outcomes if o.check.graded]
+    required = [o for o in report.outcomes if not o.check.graded]
+    text = (f"Public checks for {report.notebook.name}: {report.score:g} / "
+            f"{report.max_score:g} points")
+    if required:
+        text += (f"; stated requirements: {sum(o.passed for o in required)} of "
+                 f"{len(required)} met (no points: the hidden tests check them on other "
+                 "inputs)")
+    if not graded and not required:
+        text += " (no check selected)"
+    return text + ".\nThe hidden tests grade the rest of the assignment in the same way."
+
+
+def check(target: str = "", *functions: str, assignment: str | None = None,
+          stream: TextIO | None = None) -> float:
+    """Run the public checks on a saved notebook; print one line per check as it runs.
+
+    Parameters
+    ----------
+    target : str
+        The notebook's path (``"mnist_cnn.ipynb"``), or a function name (``"build_cnn"``:
+        only that function's checks, on the notebook in the current folder), or empty: the
+        only notebook in the current folder.
+    *functions : str
+        More function names: only their checks.
+    assignment : str, optional
+        The assignment id, when the notebook does not say it.
+    stream : text stream, optional
+        Where the lines go (standard output by default).
+
+    Returns
+    -------
+    float
+        Points earned on the public rubric lines (requirement checks earn none).
+    """
+    try:
+        path, assignment_id, chosen = resolve(target, tuple(functions), assignment)
+        report = run_checks(path, assignment_id, chosen, stream=stream)
+    except (UsageError, NotebookError, KeyError) as error:
+        print(f"cannot run the checks: {error}", file=stream or sys.stdout, flush=True)
+        return 0.0
+    return report.score
