@@ -7,6 +7,11 @@ folder (the references, with their solution regions and autograder test cells) a
 
 import os
 
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import SaveAutoGrades
+
+from autograder.nbgrader_preprocessor import KitGrades
+
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "cnn-course"
@@ -16,17 +21,25 @@ c.CourseDirectory.release_directory = "assignments"
 # Autograde runs each notebook top to bottom. Its demo cells are locked (nbgrader restores
 # them) and shorten their training under this flag; the grading itself never re-runs them.
 os.environ["CNNKIT_QUICK_RUN"] = "1"
-# nbgrader gives no credit to a test cell that writes to stderr: keep TensorFlow's start-up
-# logs and Python warnings out of every cell's output.
+# Keep TensorFlow's start-up logs and Python warnings out of the cells' outputs (nbgrader
+# reads a stderr output as a failure; the test cells' outputs are rewritten anyway, below).
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["PYTHONWARNINGS"] = "ignore"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 # A cell a student added that trains for too long is interrupted after this many seconds
-# (its output records the timeout) and the rest of the notebook still runs. The test cell
-# that grades the whole notebook (the first one) takes well under a minute on 2 cores.
+# (its output records the timeout) and the rest of the notebook still runs.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+
+# The points of the test cells come from the kit's own grading in a separate process, never
+# from the kernel that ran the student's cells: KitGrades rewrites each test cell's output
+# after the notebook has run (Execute) and its outputs were tidied (IgnorePattern,
+# LimitOutput), just before SaveAutoGrades reads the scores from those outputs. nbgrader's
+# default pipeline is kept otherwise.
+_pipeline = list(Autograde.class_traits()["autograde_preprocessors"].default())
+_pipeline.insert(_pipeline.index(SaveAutoGrades), KitGrades)
+c.Autograde.autograde_preprocessors = _pipeline
 
 # A deleted test cell is put back from the gradebook and graded as released.
 c.OverwriteCells.add_missing_cells = True

@@ -2,10 +2,12 @@
 
 Each graded function of a reference notebook is followed by an nbgrader *autograder test
 cell* whose points are the sum of the points of that function's hidden tests. The cell holds
-no test code and no hidden input; it calls :func:`grade_cell`, which grades the notebook being
-autograded with the kit's own engine (worker process, plain data) and returns the points of
-that function's tests as a float, nbgrader's convention for partial credit. The whole suite
-runs once per notebook; the other cells of the same notebook reuse the result.
+no test code and no hidden input, only a call to :func:`grade_cell`, which grades nothing:
+nbgrader runs the student's cells and the test cells in one kernel, which the student's code
+controls. The points come from :func:`grade_isolated`, the kit's own engine run on the
+notebook's sources in a separate process, which the
+:class:`~autograder.nbgrader_preprocessor.KitGrades` preprocessor calls once per notebook
+after nbgrader has executed it, writing each test cell's output and partial credit.
 
 ``cnnkit release`` keeps those cells in step with the suites (:func:`sync_grade_cells`), then
 runs nbgrader's own ``generate_assignment`` to produce the student notebooks.
@@ -28,7 +30,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.assignments import Assignment, get_assignment
+from autograder.assignments import Assignment
 
 #: nbgrader sets this variable while ``nbgrader autograde`` executes a notebook.
 AUTOGRADE_ENV = "NBGRADER_EXECUTION"
@@ -187,36 +189,16 @@ def sync_grade_cells(notebook: NotebookNode, assignment_id: str,
     return notebook
 
 
-# -- what a test cell does at autograde time -------------------------------------------------
-_RESULTS: dict[str, dict] = {}
-
-
-def _grade_notebook(assignment: Assignment, notebook: Path) -> dict:
-    """Grade ``notebook`` with the whole hidden suite, once per content, in a subprocess."""
-    key = hashlib.sha256(notebook.read_bytes()).hexdigest()
-    if key not in _RESULTS:
-        with tempfile.TemporaryDirectory(prefix="cnnkit-nbgrader-") as out:
-            completed = subprocess.run(
-                [sys.executable, "-m", "autograder.cli", "grade", str(notebook),
-                 "--assignment", assignment.id, "--out", out],
-                capture_output=True, text=True, check=False,
-                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
-            )
-            written = list(Path(out).glob("*/results.json"))
-            if completed.returncode != 0 or len(written) != 1:
-                raise RuntimeError(
-                    "the kit could not grade this notebook:\n" + completed.stdout[-1500:]
-                    + completed.stderr[-1500:]
-                )
-            _RESULTS[key] = json.loads(written[0].read_text(encoding="utf-8"))
-    return _RESULTS[key]
-
-
+# -- what a test cell does in the kernel ------------------------------------------------------
 def grade_cell(assignment_id: str, function: str, notebook: str | None = None) -> float | None:
-    """Grade one function of the notebook being autograded; return its points.
+    """Stand in for a function's hidden tests in its test cell; grades nothing.
 
-    Outside ``nbgrader autograde`` it only explains itself and returns ``None``: students see
-    their public checks through :func:`autograder.check`, never the hidden results.
+    The points of a test cell never come from the notebook's kernel, where the student's own
+    cells run and could replace this function: at ``nbgrader autograde`` the
+    :class:`~autograder.nbgrader_preprocessor.KitGrades` preprocessor grades the notebook's
+    sources in a separate process after the kernel has finished and overwrites this cell's
+    output and points with that grading's results. The call stays in the released notebooks
+    so that they do not change.
 
     Parameters
     ----------
@@ -225,31 +207,118 @@ def grade_cell(assignment_id: str, function: str, notebook: str | None = None) -
     function : str
         The graded function whose tests count in this cell.
     notebook : str, optional
-        The notebook file; by default the assignment's notebook in the current folder (where
-        nbgrader runs the kernel).
+        Ignored; kept so that notebooks released with it still run.
 
     Returns
     -------
     float or None
-        The points of the function's tests, which nbgrader takes as the cell's partial credit.
+        ``None`` outside autograding. While nbgrader autogrades, ``0.0``: if the preprocessor
+        were not configured, the cell would earn nothing rather than full marks.
     """
+    del assignment_id, notebook  # the preprocessor reads them from the restored cell
     if os.environ.get(AUTOGRADE_ENV) != "autograde":
-        print(f"The hidden tests of {function} run when the notebook is autograded.")
+        print(f"The hidden tests of {function} run when your instructor grades the notebook.")
         return None
-    assignment = get_assignment(assignment_id)
-    path = Path(notebook or assignment.notebook).resolve()
-    # nbgrader gives no credit to a cell that writes to stderr: nothing here may.
-    with contextlib.redirect_stderr(io.StringIO()):
-        result = _grade_notebook(assignment, path)
-    tests = [t for t in result["tests"] if function_of(t["name"]) == function]
-    if not tests:
-        raise RuntimeError(f"the hidden suite of {assignment_id} has no test of {function}")
+    print(f"The course kit grades {function} after the notebook has run; "
+          "its results replace this output.")
+    return 0.0
+
+
+# -- the isolated grading that the preprocessor uses -----------------------------------------
+#: Kit test cells call grade_cell with two string literals: the assignment and the function.
+GRADE_CALL = re.compile(r"""grade_cell\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["']\s*\)""")
+
+# One grading per notebook content and assignment within a process (an `nbgrader autograde`
+# run): identical submissions, such as untouched released notebooks, are graded once.
+_RESULTS: dict[tuple[str, str], dict] = {}
+
+
+def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800) -> dict:
+    """Grade a notebook file with the kit's engine in a fresh process, once per content.
+
+    The subprocess runs :func:`autograder.engine.runner.grade_submission`, which runs the
+    student's code in worker processes of its own; nothing of the calling process (nbgrader's,
+    or a kernel's) takes part.
+
+    Parameters
+    ----------
+    notebook : Path
+        The notebook file to grade.
+    assignment_id : str
+        The assignment whose hidden suite grades it.
+    timeout : float
+        Seconds the whole grading may take.
+
+    Returns
+    -------
+    dict
+        ``{"tests": [...]}``, one entry per hidden test with its rubric ``name``, ``score``,
+        ``max_score``, ``status``, ``output`` and ``grader_error``.
+
+    Raises
+    ------
+    RuntimeError
+        When the kit could not grade the notebook at all (no result, or no rubric line).
+    """
+    key = (assignment_id, hashlib.sha256(notebook.read_bytes()).hexdigest())
+    if key not in _RESULTS:
+        with tempfile.TemporaryDirectory(prefix="cnnkit-nbgrader-") as folder:
+            out = Path(folder) / "result.json"
+            try:
+                completed = subprocess.run(
+                    [sys.executable, "-m", "autograder.nbgrader_bridge", str(notebook),
+                     assignment_id, str(out)],
+                    capture_output=True, text=True, check=False, timeout=timeout,
+                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
+                )
+            except subprocess.TimeoutExpired as error:
+                raise RuntimeError(f"the kit's grading took longer than {timeout:g} s") from error
+            if completed.returncode != 0 or not out.exists():
+                raise RuntimeError("the kit could not grade this notebook:\n"
+                                   + completed.stdout[-1500:] + completed.stderr[-1500:])
+            result = json.loads(out.read_text(encoding="utf-8"))
+        named = [_FUNCTION_PREFIX.match(t["name"]) for t in result["tests"]]
+        if not named or not all(named):
+            # the engine's "could not be graded at all" result: a problem of the kit, not a 0
+            messages = "; ".join(t["output"] for t in result["tests"]) or "no test ran"
+            raise RuntimeError(f"the kit could not grade this notebook: {messages}")
+        _RESULTS[key] = result
+    return _RESULTS[key]
+
+
+def cell_report(tests: list[dict]) -> str:
+    """What a function's test cell shows: one line per hidden test, a failing test's message.
+
+    Parameters
+    ----------
+    tests : list of dict
+        The function's entries of a :func:`grade_isolated` result.
+
+    Returns
+    -------
+    str
+        The text, ending with a newline.
+    """
+    lines = []
     for test in tests:
-        mark = "ok  " if test["status"] == "passed" else "FAIL"
-        print(f"{mark} {test['score']:g}/{test['max_score']:g}  {test['name']}")
+        mark = {"passed": "ok  ", "skipped": "skip"}.get(test["status"], "FAIL")
+        lines.append(f"{mark} {test['score']:g}/{test['max_score']:g}  {test['name']}")
         if test["output"] and test["status"] != "passed":
-            print("       " + test["output"].strip().replace("\n", "\n       "))
-    return float(sum(t["score"] for t in tests))
+            lines.append("       " + test["output"].strip().replace("\n", "\n       "))
+    return "\n".join(lines) + "\n"
+
+
+def _grade_to_json(notebook: str, assignment_id: str, out: str) -> None:
+    """The subprocess of :func:`grade_isolated`: grade, then write the tests as JSON."""
+    from autograder.engine.runner import grade_submission
+
+    result = grade_submission(notebook, assignment=assignment_id)
+    tests = [
+        {"name": t.name, "score": t.score, "max_score": t.max_score, "status": t.status,
+         "output": t.output, "grader_error": t.grader_error}
+        for t in result.tests
+    ]
+    Path(out).write_text(json.dumps({"tests": tests}), encoding="utf-8")
 
 
 def points_by_function(result: dict) -> dict[str, float]:
@@ -259,3 +328,7 @@ def points_by_function(result: dict) -> dict[str, float]:
         function = function_of(test["name"])
         totals[function] = totals.get(function, 0.0) + float(test["score"])
     return totals
+
+
+if __name__ == "__main__":
+    _grade_to_json(*sys.argv[1:4])

@@ -1,5 +1,6 @@
 """A real nbgrader course, offline, with a real sqlite gradebook: release, autograde, feedback,
-export. The points nbgrader records must be the ones the kit's own `grade` command gives."""
+export. The points nbgrader records must be the ones the kit's own `grade` command gives, even
+for a student whose notebook tampers with the kernel that nbgrader runs it in."""
 
 from __future__ import annotations
 
@@ -17,16 +18,40 @@ import pytest
 from grading import ROOT, grade_folder
 
 from autograder.assignments import get_assignment
-from autograder.nbgrader_bridge import GRADE_CELL_PREFIX, points_by_function
+from autograder.nbgrader_bridge import (
+    AUTOGRADE_ENV,
+    GRADE_CELL_PREFIX,
+    cell_report,
+    function_of,
+    grade_cell,
+    points_by_function,
+)
+from autograder.nbgrader_preprocessor import KitGrades
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = get_assignment("01_mnist_cnn")
 NOTEBOOK_ID = Path(ASSIGNMENT.notebook).stem
 
-# student -> the bundled example they hand in; carol also tampers with her test cells
+# student -> the bundled example they hand in; carol also tampers with her test cells and
+# with the kernel they run in
 STUDENTS = {"alice": "reference", "bob": "blank", "carol": "missing_dropout"}
 TAMPERING = "carol"
+
+# carol's extra cell, run by nbgrader before every test cell: the kernel is hers. Before the
+# KitGrades preprocessor, either trick alone gave her every test cell's full points: a test
+# cell whose grade_cell prints and returns nothing counts as passed.
+ATTACK = """\
+import os
+import autograder.nbgrader_bridge as bridge
+
+def grade_cell(assignment_id, function, notebook=None):
+    print("kernel says: full marks")
+
+bridge.grade_cell = grade_cell
+del os.environ["NBGRADER_EXECUTION"]
+print("attack ran; NBGRADER_EXECUTION set:", "NBGRADER_EXECUTION" in os.environ)
+"""
 
 
 def _nbgrader(course: Path, *args: str) -> str:
@@ -36,8 +61,11 @@ def _nbgrader(course: Path, *args: str) -> str:
         [sys.executable, "-m", "nbgrader", *args], cwd=course, env={**os.environ, "PATH": path},
         capture_output=True, text=True, timeout=1200, check=False,
     )
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    return completed.stdout + completed.stderr
+    output = completed.stdout + completed.stderr
+    # nbgrader logs a failing submission's traceback, then goes on: show the first one
+    first = max(output.find("Traceback"), 0)
+    assert completed.returncode == 0, output[first:first + 4000] + "\n...\n" + output[-3000:]
+    return output
 
 
 def _grade_cells(notebook) -> list:
@@ -46,7 +74,8 @@ def _grade_cells(notebook) -> list:
 
 
 def _tamper(notebook) -> None:
-    """What carol tries: claim full marks in one test cell and delete another one."""
+    """What carol tries: rig the kernel, claim full marks in one test cell, delete another."""
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(ATTACK))
     cells = _grade_cells(notebook)
     claimed = next(c for c in cells if c.metadata["nbgrader"]["grade_id"] == "grade_build_cnn")
     claimed.source = "9.0"
@@ -144,10 +173,48 @@ def test_the_exported_csv_holds_the_totals(course, kit_results):
         assert float(rows[student]["max_score"]) == kit_results[student]["max_score"]
 
 
-def test_a_tampered_or_deleted_test_cell_is_graded_as_released(course):
-    autograded = nbformat.read(
-        course / "autograded" / TAMPERING / ASSIGNMENT.id / ASSIGNMENT.notebook, as_version=4
+def _autograded(course: Path, student: str):
+    return nbformat.read(
+        course / "autograded" / student / ASSIGNMENT.id / ASSIGNMENT.notebook, as_version=4
     )
+
+
+def test_the_attack_ran_in_the_kernel_and_changed_nothing(course, kit_results):
+    autograded = _autograded(course, TAMPERING)
+    attack = next(c for c in autograded.cells if c.source == ATTACK)
+    printed = "".join(o.get("text", "") for o in attack.outputs)
+    # it ran, without error, and removed nbgrader's variable from the kernel
+    assert "attack ran; NBGRADER_EXECUTION set: False" in printed, attack.outputs
+    assert not [o for o in attack.outputs if o.output_type == "error"]
+    # ... yet her points are the kit's for her functions alone: 25, not 30
+    recorded = _gradebook_points(course)[TAMPERING]
+    assert recorded == points_by_function(kit_results[TAMPERING])
+    assert sum(recorded.values()) == 25.0
+    for cell in _grade_cells(autograded):
+        text = "".join(o.get("text", "") for o in cell.outputs)
+        assert "kernel says" not in text  # the rigged grade_cell's output was replaced
+
+
+def test_each_test_cell_shows_the_kits_lines_and_points(course, kit_results):
+    for student in STUDENTS:
+        tests: dict[str, list[dict]] = {}
+        for test in kit_results[student]["tests"]:
+            tests.setdefault(function_of(test["name"]), []).append(test)
+        for cell in _grade_cells(_autograded(course, student)):
+            function = cell.metadata["nbgrader"]["grade_id"].removeprefix(GRADE_CELL_PREFIX)
+            stream, value = cell.outputs  # nothing else: what the kernel printed is gone
+            assert (stream.output_type, stream.name) == ("stream", "stdout")
+            for test in tests[function]:
+                assert f"{test['score']:g}/{test['max_score']:g}  {test['name']}" in stream.text
+                if test["status"] == "failed":
+                    assert test["output"].strip().splitlines()[0] in stream.text
+            assert value.output_type == "execute_result"
+            points = sum(t["score"] for t in tests[function])
+            assert float(value.data["text/plain"]) == points, (student, function)
+
+
+def test_a_tampered_or_deleted_test_cell_is_graded_as_released(course):
+    autograded = _autograded(course, TAMPERING)
     cells = {c.metadata["nbgrader"]["grade_id"]: c for c in _grade_cells(autograded)}
     assert "grade_cell(" in cells["grade_build_cnn"].source  # restored, not "9.0"
     assert "grade_preprocess_images" in cells  # put back and run
@@ -182,3 +249,54 @@ def test_feedback_shows_no_hidden_test_code_or_inputs(course):
         assert not leaked, f"{student}: hidden suite code in the feedback: {leaked[:3]}"
         # no frame of the hidden suite, no seed of its hidden inputs
         assert "autograder/suites" not in text and "default_rng(" not in text
+
+
+# -- the pieces on their own (no kernel, no grading) ------------------------------------------
+def test_grade_cell_grades_nothing(monkeypatch, capsys):
+    monkeypatch.delenv(AUTOGRADE_ENV, raising=False)
+    assert grade_cell(ASSIGNMENT.id, "build_cnn") is None
+    assert "when your instructor grades" in capsys.readouterr().out
+    # while autograding: 0 unless KitGrades replaces the output (no preprocessor: no points)
+    monkeypatch.setenv(AUTOGRADE_ENV, "autograde")
+    assert grade_cell(ASSIGNMENT.id, "build_cnn") == 0.0
+
+
+def _fake_grading(points: dict[str, list[float]]) -> dict:
+    return {"tests": [
+        {"name": f"{function}: check {i}", "score": score, "max_score": 1.0,
+         "status": "passed" if score else "failed", "output": "" if score else "wrong\nvalue",
+         "grader_error": False}
+        for function, scores in points.items() for i, score in enumerate(scores)
+    ]}
+
+
+def test_kitgrades_outputs_give_nbgrader_exactly_the_kits_points(monkeypatch):
+    from nbgrader.utils import determine_grade
+
+    released = nbformat.read(ASSIGNMENT.release_path, as_version=4)
+    functions = [c.metadata["nbgrader"]["grade_id"].removeprefix(GRADE_CELL_PREFIX)
+                 for c in _grade_cells(released)]
+    # fractional points, zero, and a cell whose kernel output claims more than it is worth
+    scores = {f: [0.25 * (i % 3), 0.1] for i, f in enumerate(functions)}
+    scores[functions[0]] = [0.0, 0.0]
+    graded = []
+    monkeypatch.setattr("autograder.nbgrader_preprocessor.grade_isolated",
+                        lambda path, assignment, timeout: graded.append(path.read_text())
+                        or _fake_grading(scores))
+    for cell in _grade_cells(released):
+        cell.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "99.0"})]
+    rewritten, _ = KitGrades().preprocess(released, {"nbgrader": {"notebook": NOTEBOOK_ID}})
+    assert len(graded) == 1 and "99.0" not in graded[0]  # one grading, of sources only
+    for cell in _grade_cells(rewritten):
+        function = cell.metadata["nbgrader"]["grade_id"].removeprefix(GRADE_CELL_PREFIX)
+        assert determine_grade(cell)[0] == sum(scores[function])
+        tests = _fake_grading({function: scores[function]})["tests"]
+        assert cell.outputs[0].text == cell_report(tests)
+
+
+def test_kitgrades_refuses_a_rubric_that_does_not_match_the_cells(monkeypatch):
+    released = nbformat.read(ASSIGNMENT.release_path, as_version=4)
+    monkeypatch.setattr("autograder.nbgrader_preprocessor.grade_isolated",
+                        lambda path, assignment, timeout: _fake_grading({"build_cnn": [1.0]}))
+    with pytest.raises(RuntimeError, match="do not match the hidden suite"):
+        KitGrades().preprocess(released, {"nbgrader": {"notebook": NOTEBOOK_ID}})
