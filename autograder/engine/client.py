@@ -171,6 +171,15 @@ class Worker:
             self.stop()
             self.start()
 
+    @property
+    def handover_dir(self) -> Path:
+        """The folder the grader hands data in (read only for the worker, the only folder of
+        the grader's it can read). A restarted worker gets a new, empty one: write what a call
+        needs just before the call."""
+        self.ensure_started()
+        assert self._spawned is not None
+        return Path(self._spawned.handover)
+
     # -- requests --------------------------------------------------------------------------
     def _read_log(self) -> str:
         if self._log_path is None:
@@ -418,34 +427,39 @@ class _Spawned:
 
 _LIVE: set[_Spawned] = set()
 _SPAWN_LOG: list[_Spawned] = []
-_WARM = {"enabled": False, "spare": None}
+# Each submission needs two processes: the worker that runs its code and the clean worker
+# that rebuilds and trains what it returned. Two spares keep both importing TensorFlow while
+# the lane (or a single grading) loads pytest, the suite and the reference.
+SPARES = 2
+_WARM: dict = {"enabled": False, "spares": []}
 
 
 def enable_warm_spares(enabled: bool = True) -> None:
-    """Keep one spare worker process starting in the background (batch grading).
+    """Keep :data:`SPARES` worker processes starting in the background (batch grading).
 
-    Each time a :class:`Worker` takes the spare, the next one is started at once, so that
+    Each time a :class:`Worker` takes a spare, the next one is started at once, so that
     TensorFlow is already imported when the next submission's code arrives. A spare never
     serves two submissions: it is adopted once and killed after that submission.
     """
     _WARM["enabled"] = enabled
-    if enabled and _WARM["spare"] is None:
-        _start_spare()
-    if not enabled:
+    if enabled:
+        while len(_WARM["spares"]) < SPARES:
+            _start_spare()
+    else:
         discard_spare()
 
 
 def _start_spare() -> None:
     spare = _Spawned.launch(DEFAULT_MEMORY_MB)
     spare.warm = True
-    _WARM["spare"] = spare
+    _WARM["spares"].append(spare)
 
 
 def _take_spare(memory_mb: int) -> _Spawned | None:
-    spare = _WARM["spare"]
-    if spare is None or spare.memory_mb != memory_mb:
+    spares = _WARM["spares"]
+    if not spares or spares[0].memory_mb != memory_mb:
         return None
-    _WARM["spare"] = None
+    spare = spares.pop(0)
     if _WARM["enabled"]:
         _start_spare()
     if not spare.alive:  # it died while waiting (e.g. out of memory): start afresh
@@ -455,9 +469,9 @@ def _take_spare(memory_mb: int) -> _Spawned | None:
 
 
 def discard_spare() -> None:
-    """Kill the waiting spare, if any (at the end of a batch)."""
-    spare, _WARM["spare"] = _WARM["spare"], None
-    if spare is not None:
+    """Kill the waiting spares, if any (at the end of a batch)."""
+    spares, _WARM["spares"] = _WARM["spares"], []
+    for spare in spares:
         spare.kill()
 
 
@@ -465,7 +479,7 @@ def kill_all_workers() -> None:
     """Kill every worker process this process started (interrupted batch); safe in a signal
     handler's context since it only sends signals and reaps."""
     _WARM["enabled"] = False
-    _WARM["spare"] = None
+    _WARM["spares"] = []
     for spawned in list(_LIVE):
         spawned.kill()
 

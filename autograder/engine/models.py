@@ -116,6 +116,8 @@ def model_spec_problem(spec: dict) -> str | None:
             documents.append(json.loads(compile_config))
     except (KeyError, TypeError, ValueError):
         return "the model's configuration could not be read"
+    if not isinstance(documents[0], dict) or "class_name" not in documents[0]:
+        return "the model's configuration could not be read"
     for document in documents:
         for node in _objects_in(document):
             module = node.get("module")

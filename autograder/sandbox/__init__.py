@@ -76,6 +76,41 @@ def worker_runtime() -> Path:
     return folder
 
 
+@functools.cache
+def kernel_runtime() -> Path:
+    """A folder holding a copy of the whole kit package except its hidden suites.
+
+    What a notebook kernel sandboxed by :mod:`autograder.sandbox.kernel` imports: the
+    course notebooks use ``autograder.data``, ``autograder.startup``, ``autograder.check``
+    and ``autograder.nbgrader_bridge``, which import further kit modules (the assignment
+    catalogue, the engine). None of them holds an answer; ``suites/`` (hidden tests, their
+    inputs and budgets) stays out. Made once per process, read only for the kernels.
+
+    Returns
+    -------
+    Path
+        The folder to put on the kernel's ``PYTHONPATH``.
+    """
+    import atexit
+
+    folder = Path(tempfile.mkdtemp(prefix="cnnkit-kernel-runtime-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    shutil.copytree(KIT_ROOT, folder / "autograder",
+                    ignore=_ignore_suites_and_caches)
+    folder.chmod(0o755)
+    for path in folder.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return folder
+
+
+def _ignore_suites_and_caches(directory: str, names: list[str]) -> set[str]:
+    """``shutil.copytree``'s filter for :func:`kernel_runtime`."""
+    skipped = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+    if Path(directory).resolve() == KIT_ROOT:
+        skipped.add("suites")
+    return skipped
+
+
 def _library_paths() -> list[Path]:
     """Where the interpreter and the installed libraries live, the kit's package excluded.
 
@@ -139,6 +174,10 @@ def plan(scratch: Path, handover: Path, readable: list[Path] | None = None) -> l
     allowed += [(str(worker_runtime()), landlock.READ), (str(handover), landlock.READ)]
     allowed += [(str(p), landlock.READ) for p in readable or []]
     allowed += [("/dev/null", landlock.READ | landlock.WRITE_FILE)]
+    # POSIX semaphores live in /dev/shm: Python's thread pools need one (Keras's directory
+    # iterators start a pool), and it is unlinked as soon as it is made.
+    allowed += [("/dev/shm", landlock.READ_FILE | landlock.WRITE_FILE | landlock.MAKE_REG
+                 | landlock.REMOVE_FILE | landlock.TRUNCATE)]
     allowed += [(str(scratch), landlock.READ_WRITE)]
     return [{"path": path, "access": access} for path, access in allowed]
 

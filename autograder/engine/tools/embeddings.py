@@ -19,7 +19,7 @@ FIXED_CNN_LAYERS = ("conv_1", "pool_1", "conv_2", "pool_2", "flatten", "embeddin
 
 
 def fixed_cnn(input_shape: tuple[int, ...], num_classes: int, seed: int = 0,
-              embedding_units: int = 64):
+              embedding_units: int = 64, weights: list | None = None):
     """A small seeded, uncompiled CNN whose layers carry the names of ``FIXED_CNN_LAYERS``.
 
     Parameters
@@ -32,6 +32,9 @@ def fixed_cnn(input_shape: tuple[int, ...], num_classes: int, seed: int = 0,
         Seeds the initial weights.
     embedding_units : int
         Units of the dense layer just before the output (the default embedding).
+    weights : list of numpy.ndarray, optional
+        Weights as returned by ``model.get_weights()`` (made in a clean worker); they replace
+        the seeded ones, so that a student's worker holds the very network the grader measures.
 
     Returns
     -------
@@ -41,7 +44,7 @@ def fixed_cnn(input_shape: tuple[int, ...], num_classes: int, seed: int = 0,
     from keras import layers
 
     keras.utils.set_random_seed(int(seed))
-    return keras.Sequential(
+    model = keras.Sequential(
         [
             keras.Input(shape=tuple(int(v) for v in input_shape)),
             layers.Conv2D(16, 3, activation="relu", name="conv_1"),
@@ -54,6 +57,9 @@ def fixed_cnn(input_shape: tuple[int, ...], num_classes: int, seed: int = 0,
         ],
         name="fixed_cnn",
     )
+    if weights is not None:
+        model.set_weights([np.asarray(w) for w in weights])
+    return model
 
 
 def train_fixed_cnn_embeddings(x_train, y_train, x_test, *, num_classes: int, epochs: int,
@@ -130,12 +136,17 @@ def model_summary(model) -> dict:
 def directory_iterator(directory: str, *, target_size: tuple[int, int], batch_size: int,
                        shuffle: bool, seed: int, color_mode: str = "grayscale"):
     """A Keras ``DirectoryIterator`` (``flow_from_directory``) over ``directory``, pixels
-    scaled by 1/255, integer labels (``class_mode="sparse"``)."""
+    scaled by 1/255, integer labels (``class_mode="sparse"``).
+
+    ``directory`` must be readable by the worker: in a sandboxed worker, under its handover
+    folder (``Worker.handover_dir``).
+    """
     from tensorflow.keras.preprocessing.image import ImageDataGenerator
 
     return ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
-        str(directory), target_size=tuple(int(v) for v in target_size), color_mode=color_mode,
-        class_mode="sparse", batch_size=int(batch_size), shuffle=bool(shuffle), seed=int(seed),
+        str(directory), target_size=tuple(int(v) for v in target_size),
+        color_mode=color_mode, class_mode="sparse", batch_size=int(batch_size),
+        shuffle=bool(shuffle), seed=int(seed),
     )
 
 
@@ -246,6 +257,149 @@ def efficientnet_weights_file(input_shape: tuple[int, int, int], images, seed: i
     return {"path": path, "outputs": np.asarray(outputs)}
 
 
+# -- scikit-learn pipelines that cross as plain data ------------------------------------------
+# The estimators a pipeline may hold to be rebuilt in a clean worker: scikit-learn's own
+# scalers, projections and classifiers of the course, named by their public import path. Any
+# other class (a custom one, or one that takes code or another estimator) is not rebuilt.
+ALLOWED_ESTIMATORS = (
+    ("sklearn.preprocessing", "StandardScaler"),
+    ("sklearn.preprocessing", "MinMaxScaler"),
+    ("sklearn.preprocessing", "MaxAbsScaler"),
+    ("sklearn.preprocessing", "RobustScaler"),
+    ("sklearn.preprocessing", "Normalizer"),
+    ("sklearn.decomposition", "PCA"),
+    ("sklearn.decomposition", "TruncatedSVD"),
+    ("sklearn.svm", "SVC"),
+    ("sklearn.svm", "LinearSVC"),
+    ("sklearn.tree", "DecisionTreeClassifier"),
+    ("sklearn.ensemble", "RandomForestClassifier"),
+    ("sklearn.ensemble", "ExtraTreesClassifier"),
+    ("sklearn.neighbors", "KNeighborsClassifier"),
+    ("sklearn.linear_model", "LogisticRegression"),
+    ("sklearn.naive_bayes", "GaussianNB"),
+)
+
+# Fitted attributes exported per class: enough to tell that a step was fitted, and on which
+# data (a scaler's statistics, a PCA's mean and spectrum). Any other class: its classes_.
+FITTED_ATTRIBUTES = {
+    "StandardScaler": ("mean_", "scale_", "n_features_in_"),
+    "PCA": ("mean_", "components_", "explained_variance_", "n_components_", "n_features_in_"),
+}
+DEFAULT_FITTED = ("classes_", "n_features_in_")
+
+
+def allowed_estimators() -> dict[tuple[str, str], type]:
+    """``{(cls.__module__, cls.__qualname__): cls}`` for :data:`ALLOWED_ESTIMATORS`."""
+    import importlib
+
+    found = {}
+    for module, name in ALLOWED_ESTIMATORS:
+        cls = getattr(importlib.import_module(module), name)
+        found[(cls.__module__, cls.__qualname__)] = cls
+    return found
+
+
+def _plain_setting(value: Any) -> tuple[bool, Any]:
+    """``(True, value)`` for a setting that is plain data (a number, a string, None, or a
+    list of those), ``(False, None)`` otherwise (a function, an estimator, a generator...)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True, value
+    if isinstance(value, (list, tuple)):
+        items = [_plain_setting(v) for v in value]
+        if all(ok for ok, _ in items):  # a tuple stays a tuple (feature_range=(0, 1))
+            plain = [v for _, v in items]
+            return True, tuple(plain) if isinstance(value, tuple) else plain
+    return False, None
+
+
+def export_pipeline(pipeline, known=()) -> dict:
+    """A scikit-learn pipeline as plain data: each step's name, class, settings and fitted
+    statistics.
+
+    This runs in the student's worker: the grader treats what it returns as the student's
+    answer, checks it, and rebuilds the pipeline from it in a clean worker
+    (:func:`pipeline_from_spec`) before anything is fitted or predicted for points.
+
+    Parameters
+    ----------
+    pipeline : object
+        What the student's function returned.
+    known : sequence
+        Objects the grader handed in (a classifier to use); ``known`` of a step is the index
+        of the one it is, or None.
+
+    Returns
+    -------
+    dict
+        ``{"is_pipeline", "type", "steps": [{"name", "module", "qualname", "params",
+        "unsupported", "fitted", "known"}]}``; ``params`` holds the plain settings of
+        ``get_params(deep=False)``, ``unsupported`` the names of the others, ``fitted`` the
+        fitted attributes of :data:`FITTED_ATTRIBUTES` that the step has.
+    """
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(pipeline, Pipeline):
+        return {"is_pipeline": False, "type": type(pipeline).__name__, "steps": []}
+    steps = []
+    for name, step in pipeline.steps:
+        params, unsupported = {}, []
+        settings = step.get_params(deep=False) if hasattr(step, "get_params") else {}
+        for key, value in settings.items():
+            ok, plain = _plain_setting(value)
+            if ok:
+                params[str(key)] = plain
+            else:
+                unsupported.append(str(key))
+        fitted = {}
+        for attribute in FITTED_ATTRIBUTES.get(type(step).__name__, DEFAULT_FITTED):
+            try:
+                value = getattr(step, attribute)
+            except Exception:  # noqa: BLE001 - not fitted, or no such attribute
+                continue
+            fitted[attribute] = np.asarray(value)
+        steps.append({
+            "name": str(name),
+            "module": type(step).__module__,
+            "qualname": type(step).__qualname__,
+            "params": params,
+            "unsupported": unsupported,
+            "fitted": fitted,
+            "known": next((i for i, k in enumerate(known) if step is k), None),
+        })
+    return {"is_pipeline": True, "type": type(pipeline).__name__, "steps": steps}
+
+
+def pipeline_from_spec(steps: list, x, y):
+    """Build a pipeline from plain step descriptions and fit it on ``(x, y)``: run in a
+    clean worker, on what :func:`export_pipeline` reported from the student's worker.
+
+    Parameters
+    ----------
+    steps : list of dict
+        ``{"name", "module", "qualname", "params"}`` per step; only the classes of
+        :data:`ALLOWED_ESTIMATORS` are built (the grader has already refused any other).
+    x, y : numpy.ndarray
+        Training data.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
+        Fitted.
+    """
+    from sklearn.pipeline import Pipeline
+
+    allowed = allowed_estimators()
+    built = []
+    for step in steps:
+        cls = allowed.get((str(step["module"]), str(step["qualname"])))
+        if cls is None:
+            raise ValueError(f"{step['qualname']} is not an estimator the kit rebuilds")
+        built.append((str(step["name"]), cls(**dict(step["params"]))))
+    return Pipeline(built).fit(np.asarray(x), np.asarray(y))
+
+
 TOOLS = {
     "fixed_cnn": fixed_cnn,
     "train_fixed_cnn_embeddings": train_fixed_cnn_embeddings,
@@ -257,6 +411,8 @@ TOOLS = {
     "seeded_classifier": seeded_classifier,
     "fitted_classifier": fitted_classifier,
     "describe_pipeline": describe_pipeline,
+    "export_pipeline": export_pipeline,
+    "pipeline_from_spec": pipeline_from_spec,
     "object_id": object_id,
     "efficientnet_weights_file": efficientnet_weights_file,
 }

@@ -4,8 +4,8 @@
 
 Each line compares the reference with a faithful variant (float32 arithmetic, another bilinear
 resize, a grid off by one grey level) or with a real mistake; the constants of the test
-modules quote these numbers. ``--worker`` also runs the reference's activation model in a
-grading worker and compares its outputs with the grader's.
+modules quote these numbers. ``--worker`` also rebuilds the reference's activation model in a
+clean grading worker, runs it there and compares its outputs with the grader's.
 """
 
 from __future__ import annotations
@@ -135,20 +135,23 @@ def _overlay_variants(reference, networks, photo, cat) -> dict[str, float]:
 
 def _worker_difference(reference, networks, digits, cat) -> dict[str, float]:
     from autograder.assignments import get_assignment
-    from autograder.engine.client import Student, Worker
+    from autograder.engine.client import Student, Worker, clean_worker, rebuild_model
     from autograder.engine.notebook import load_submission
     from autograder.suites.activations.conftest import ASSIGNMENT, activations_of
 
     results = {}
-    with Worker(load_submission(get_assignment(ASSIGNMENT).solution_path)) as worker:
+    # As in grading: the reference builds its activation model in its worker; the model is
+    # rebuilt from plain data in a worker that loaded no notebook, and run there.
+    with (Worker(load_submission(get_assignment(ASSIGNMENT).solution_path)) as worker,
+          clean_worker() as clean):
         worker.start()
         student = Student(worker)
         for key, images in (("hidden", digits), ("colour", cat)):
             model, _ = student.build_activation_model(networks[key].in_worker(worker),
                                                       include_pooling=True)
-            outputs = worker.tool("activation_outputs", model, images)
+            outputs = clean.tool("activation_outputs", rebuild_model(model, clean), images)
             expected, _ = activations_of(reference, networks[key], images, include_pooling=True)
-            results[f"worker vs grader activations, {key} network"] = max(
+            results[f"rebuilt in a clean worker vs grader activations, {key} network"] = max(
                 float(np.abs(a - b).max()) for a, b in zip(outputs, expected, strict=True))
     return results
 

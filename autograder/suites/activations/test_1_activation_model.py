@@ -1,27 +1,49 @@
-"""Rubric: the activation model, checked by running it on real inputs in the worker."""
+"""Rubric: the activation model, checked by running it on real inputs.
+
+The known network is built in the student's worker from the grader's weights (the function's
+input). The activation model the function returns is rebuilt from plain data in the clean
+worker (``rebuild_model``: Keras's own classes only), and run there; its outputs are compared
+with the reference's activation model run in the grader. Nothing the student's worker
+measures decides.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from autograder.engine.client import StudentCodeError, rebuild_model
 from autograder.suites.activations.conftest import activations_of, expect_value_error
 
 # Both sides run the same float32 network on the same input; only the order of floating-point
-# operations could differ. Measured: the reference's activation model in a worker against the
-# grader's, every layer of the hidden cases, max abs difference 0.0 (`calibrate --worker`).
+# operations could differ. Measured: the reference's activation model rebuilt in a clean
+# worker against the grader's, every layer of the hidden cases, max abs difference 0.0
+# (`calibrate --worker`).
 ACTIVATION_ATOL = 1e-5
 
 
-def _check(student, worker, reference, network, images, include_pooling, label) -> None:
+def _rebuilt(model, clean_worker, label: str):
+    """The student's activation model rebuilt in the clean worker; a value that cannot be
+    rebuilt (not a keras.Model, a custom class) fails the check with the reason."""
+    if not hasattr(model, "inspect"):
+        raise AssertionError(f"for {label}: the first item must be a keras.Model")
+    try:
+        return rebuild_model(model, clean_worker)
+    except StudentCodeError as error:
+        if type(error) is not StudentCodeError or error.kind:
+            raise  # the student's code failed (or the worker crashed) while exporting it
+        raise AssertionError(f"for {label}: {error.message}") from None
+
+
+def _check(student, worker, clean_worker, reference, network, images, include_pooling,
+           label) -> None:
     result = student.build_activation_model(network.in_worker(worker),
                                             include_pooling=include_pooling)
     assert isinstance(result, tuple) and len(result) == 2, (
         f"for {label}: a pair (activation_model, layer_names) is expected"
     )
     model, names = result
-    described = model.inspect("model") if hasattr(model, "inspect") else {"is_model": False}
-    assert described["is_model"], f"for {label}: the first item must be a keras.Model"
+    rebuilt = _rebuilt(model, clean_worker, label)
     expected, expected_names = activations_of(reference, network, images,
                                               include_pooling=include_pooling)
     names = list(names) if isinstance(names, (list, tuple)) else names
@@ -31,7 +53,7 @@ def _check(student, worker, reference, network, images, include_pooling, label) 
         f"model.layers ({len(expected_names)} expected, got "
         f"{len(names) if isinstance(names, list) else type(names).__name__})"
     )
-    outputs = worker.tool("activation_outputs", model, images)
+    outputs = clean_worker.tool("activation_outputs", rebuilt, images)
     assert len(outputs) == len(expected), (
         f"for {label}: the model has {len(outputs)} outputs, {len(expected)} expected "
         "(one per chosen layer)"
@@ -46,30 +68,32 @@ def _check(student, worker, reference, network, images, include_pooling, label) 
 
 @pytest.mark.rubric(points=1, visibility="public")
 def test_activation_model_returns_the_convolutions_feature_maps(
-    student, worker, reference, networks, public_digit
+    student, worker, clean_worker, reference, networks, public_digit
 ):
     """build_activation_model: one output per convolution, in order, and their names."""
-    _check(student, worker, reference, networks["public"], public_digit, False,
+    _check(student, worker, clean_worker, reference, networks["public"], public_digit, False,
            "the digit network")
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
 def test_activation_model_chooses_layers_by_type(
-    student, worker, reference, networks, hidden_digits, cat
+    student, worker, clean_worker, reference, networks, hidden_digits, cat
 ):
     """build_activation_model: chooses layers by type whatever their names, adds the pooling
     layers on request, and works on a colour network."""
-    _check(student, worker, reference, networks["hidden"], hidden_digits, False,
+    _check(student, worker, clean_worker, reference, networks["hidden"], hidden_digits, False,
            "a network whose layers are not named after their type")
-    _check(student, worker, reference, networks["hidden"], hidden_digits, True,
+    _check(student, worker, clean_worker, reference, networks["hidden"], hidden_digits, True,
            "the same network with include_pooling=True")
-    _check(student, worker, reference, networks["colour"], cat, True,
+    _check(student, worker, clean_worker, reference, networks["colour"], cat, True,
            "a colour network with include_pooling=True")
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
 def test_activation_model_rejects_a_model_without_convolutions(student, worker):
     """build_activation_model: a model without any convolution raises ValueError."""
+    # A kit tool builds the input in the student's worker; what is checked is only whether
+    # the student's function raised, which no tool of that worker measures.
     dense_only = worker.tool("tiny_classifier", (28, 28, 1), 10)
     expect_value_error(lambda: student.build_activation_model(dense_only),
                        "for a model without convolutions")

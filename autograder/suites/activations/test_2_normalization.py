@@ -1,4 +1,10 @@
-"""Rubric: normalising feature maps, the normalisation grid, and its figures."""
+"""Rubric: normalising feature maps, the normalisation grid, and its figures.
+
+Every value checked here is what a student's function returned (its answer), compared with
+the reference's on activations computed in the grader. The figures are described in the
+student's worker (``figure.inspect("figure")``): a forged description can only claim what a
+correct figure shows, which is the work asked; the reference is drawn here.
+"""
 
 from __future__ import annotations
 

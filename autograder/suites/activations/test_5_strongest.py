@@ -1,4 +1,9 @@
-"""Rubric: the figure that compares the strongest channels of several layers."""
+"""Rubric: the figure that compares the strongest channels of several layers.
+
+The student's figure is described in the student's worker (``student_figure``): a forged
+description can only claim what a correct figure shows, which is the work asked; the
+reference is drawn here from the same activations.
+"""
 
 from __future__ import annotations
 

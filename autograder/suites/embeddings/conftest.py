@@ -1,11 +1,15 @@
 """Fixtures of the embeddings suite: hidden inputs (seeded), the cached embeddings of a fixed
-CNN, a small image tree for the iterators, and the reference, in the grader process only."""
+CNN, a small image tree for the iterators, and the reference, in the grader process only.
+
+Workers are sandboxed: they read files only in their handover folder, where the grader
+writes the image tree (and the weights file of the pretrained check) just before a call."""
 
 from __future__ import annotations
 
 import functools
+import io
 import os
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -99,24 +103,45 @@ def cats_dogs_embeddings(grading_record) -> budget.Embeddings:
     return embeddings
 
 
+@dataclass(frozen=True)
+class ImageTree:
+    """A folder of small grayscale PNGs, one sub-folder per class, kept as bytes here; and,
+    in the iterator's file order, each image's pixels (n, side*side) and its class index."""
+
+    files: dict[str, bytes]  # path relative to the tree's root -> PNG bytes
+    pixels: np.ndarray
+    labels: np.ndarray
+
+    def in_worker(self, worker) -> str:
+        """Write the tree into ``worker``'s handover folder (the only folder of the grader's
+        a sandboxed worker can read) and return its path there. A restarted worker has a new,
+        empty handover folder, so this is called just before each use."""
+        root = worker.handover_dir / "embedding-tree"
+        if not root.is_dir():
+            partial = root.with_name(f"{root.name}.partial")
+            for relative, data in self.files.items():
+                (partial / relative).parent.mkdir(parents=True, exist_ok=True)
+                (partial / relative).write_bytes(data)
+            partial.rename(root)
+        return str(root)
+
+
 @pytest.fixture(scope="session")
-def image_tree(tmp_path_factory) -> tuple[str, np.ndarray, np.ndarray]:
-    """A folder of small grayscale PNGs, one sub-folder per class; and, in the iterator's
-    file order, each image's pixels (n, side*side) and its class index.
+def image_tree() -> ImageTree:
+    """The iterator checks' image tree.
 
     Every image is distinct random noise (lossless PNG), so an embedding that is the
     flattened image tells which file it came from.
     """
-    root = tmp_path_factory.mktemp("embedding-tree")
     rng = np.random.default_rng(17)
-    pixels, labels = [], []
+    files, pixels, labels = {}, [], []
     for label, (name, count) in enumerate(sorted(TREE_CLASSES.items())):
-        folder = Path(root) / name
-        folder.mkdir()
         # Zero-padded names: the iterator's sorted file order is the order written here.
         for number in range(count):
             image = rng.integers(0, 256, size=(TREE_SIDE, TREE_SIDE), dtype=np.uint8)
-            Image.fromarray(image).save(folder / f"{name}_{number:02d}.png")
+            buffer = io.BytesIO()
+            Image.fromarray(image).save(buffer, format="PNG")
+            files[f"{name}/{name}_{number:02d}.png"] = buffer.getvalue()
             pixels.append(image.reshape(-1).astype(np.float64))
             labels.append(label)
-    return str(root), np.stack(pixels), np.asarray(labels, dtype=np.int64)
+    return ImageTree(files, np.stack(pixels), np.asarray(labels, dtype=np.int64))

@@ -1,26 +1,37 @@
-"""Rubric: embeddings of every image of an iterator, each beside its own label."""
+"""Rubric: embeddings of every image of an iterator, each beside its own label.
+
+The iterator and the flattening extractor are built in the student's worker (inputs of the
+student's function); what it returns is compared here with the images and labels the grader
+wrote. Nothing measured in the student's worker decides: that the grader's iterator shuffles
+is asked of the same iterator built in the clean worker, and that the student's function read
+a shuffled pass is seen in the order of what it returned.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from autograder.suites.embeddings.conftest import TREE_SIDE
+from autograder.suites.embeddings.conftest import TREE_SIDE, ImageTree
 
 BATCH = 5
 
 
-def _embeddings(student, worker, tree, *, shuffle: bool, seed: int):
-    folder, pixels, labels = tree
-    iterator = worker.tool("directory_iterator", folder, target_size=(TREE_SIDE, TREE_SIDE),
-                           batch_size=BATCH, shuffle=shuffle, seed=seed)
+def _iterator(worker, tree: ImageTree, *, shuffle: bool, seed: int):
+    return worker.tool("directory_iterator", tree.in_worker(worker),
+                       target_size=(TREE_SIDE, TREE_SIDE), batch_size=BATCH, shuffle=shuffle,
+                       seed=seed)
+
+
+def _embeddings(student, worker, tree: ImageTree, *, shuffle: bool, seed: int):
+    iterator = _iterator(worker, tree, shuffle=shuffle, seed=seed)
     extractor = worker.tool("flatten_model", (TREE_SIDE, TREE_SIDE, 1))
     result = student.extract_embeddings(extractor, iterator)
     assert isinstance(result, tuple) and len(result) == 2, (
         "a pair (embeddings, labels) is expected"
     )
     embeddings, returned = (np.asarray(v) for v in result)
-    n, d = pixels.shape
+    n, d = tree.pixels.shape
     assert embeddings.shape == (n, d), (
         f"{n} images of {TREE_SIDE}x{TREE_SIDE} pixels through a flattening extractor should "
         f"give embeddings of shape ({n}, {d}), got {embeddings.shape}"
@@ -29,7 +40,7 @@ def _embeddings(student, worker, tree, *, shuffle: bool, seed: int):
         f"{returned.shape}"
     assert returned.dtype.kind in "iu", f"labels must be integers, got {returned.dtype}"
     assert embeddings.dtype == np.float32, f"embeddings must be float32, got {embeddings.dtype}"
-    return iterator, embeddings, returned
+    return embeddings, returned
 
 
 def _sources(embeddings: np.ndarray, pixels: np.ndarray) -> np.ndarray:
@@ -42,33 +53,37 @@ def _sources(embeddings: np.ndarray, pixels: np.ndarray) -> np.ndarray:
 def test_embeddings_of_an_iterator_in_file_order(student, worker, image_tree):
     """extract_embeddings: float32 (n, d) embeddings and int labels (n,), for an iterator
     that does not shuffle."""
-    _, pixels, labels = image_tree
-    _, embeddings, returned = _embeddings(student, worker, image_tree, shuffle=False, seed=0)
-    sources = _sources(embeddings, pixels)
-    assert np.array_equal(sources, np.arange(len(labels))), (
+    embeddings, returned = _embeddings(student, worker, image_tree, shuffle=False, seed=0)
+    sources = _sources(embeddings, image_tree.pixels)
+    assert np.array_equal(sources, np.arange(len(image_tree.labels))), (
         "every image should appear once, in the iterator's order"
     )
-    assert np.array_equal(returned, labels), "the labels are not the images' class indices"
+    assert np.array_equal(returned, image_tree.labels), (
+        "the labels are not the images' class indices"
+    )
+
+
+SHUFFLE_SEED = 7
 
 
 @pytest.mark.rubric(points=3, visibility="hidden")
 def test_embeddings_stay_aligned_with_labels_when_the_iterator_shuffles(
-    student, worker, image_tree
+    student, worker, clean_worker, image_tree
 ):
     """extract_embeddings: with a shuffling iterator, every image appears once and each
     embedding sits beside its own label."""
-    _, pixels, labels = image_tree
-    iterator, embeddings, returned = _embeddings(student, worker, image_tree, shuffle=True,
-                                                 seed=7)
-    served = worker.tool("iterator_order", iterator)
-    # The check means something only if the iterator really served a shuffled order.
-    assert served["shuffle"] and served["index_array"] is not None, (
-        "the iterator was not read (use its batches: reset it and take len(iterator) batches)"
-    )
-    assert not np.array_equal(served["index_array"], np.arange(len(labels))), (
+    labels = image_tree.labels
+    # The check means something only if such an iterator really serves a shuffled order:
+    # the same iterator, in the clean worker, draws one batch and says which order it took.
+    served = _iterator(clean_worker, image_tree, shuffle=True, seed=SHUFFLE_SEED)
+    served.call("__next__")
+    order = clean_worker.tool("iterator_order", served)["index_array"]
+    assert order is not None and not np.array_equal(order, np.arange(len(labels))), (
         "the grader's iterator did not shuffle; this is a kit problem"
     )
-    sources = _sources(embeddings, pixels)
+    embeddings, returned = _embeddings(student, worker, image_tree, shuffle=True,
+                                       seed=SHUFFLE_SEED)
+    sources = _sources(embeddings, image_tree.pixels)
     assert np.all(sources >= 0), "some embeddings are not the output of any image"
     assert np.array_equal(np.sort(sources), np.arange(len(labels))), (
         "every image must appear exactly once: read one full pass of the iterator"
@@ -79,3 +94,7 @@ def test_embeddings_stay_aligned_with_labels_when_the_iterator_shuffles(
         "shuffling iterator, take the labels from the same batches as the images, not from "
         "iterator.classes"
     )
+    # The iterator is an input built in the student's worker, where code could swap the kit's
+    # builder for one that does not shuffle; rejecting results in the files' order would stop
+    # that, but would also fail a correct function that sorts its results back into file
+    # order, so that order is accepted (the kit's README names this limit).

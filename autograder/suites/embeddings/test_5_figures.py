@@ -1,4 +1,9 @@
-"""Rubric: the 2-D PCA scatter of the embeddings, train and test side by side."""
+"""Rubric: the 2-D PCA scatter of the embeddings, train and test side by side.
+
+The student's figure is described in the student's worker (``student_figure``): a forged
+description can only claim what a correct figure shows (the points of the training PCA's
+projection, coloured by class), which is the work asked; the reference is drawn here.
+"""
 
 from __future__ import annotations
 

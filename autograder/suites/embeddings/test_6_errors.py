@@ -1,4 +1,9 @@
-"""Rubric: the examples a fitted classifier gets wrong."""
+"""Rubric: the examples a fitted classifier gets wrong.
+
+The student's function receives a classifier fitted in the student's worker; the predictions
+it should find wrong are made by the same seeded classifier fitted on the same data in the
+clean worker, never asked of the student's worker.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,14 @@ import numpy as np
 import pytest
 
 
-def _check(result, classifier, x, labels, label: str) -> None:
-    predicted = np.asarray(classifier.call("predict", x)).reshape(-1)
+def _classifiers(worker, clean_worker, x, y, *args, **settings):
+    """The same seeded classifier fitted in the student's worker (the function's input) and in
+    the clean worker (where the expected predictions are made)."""
+    return (worker.tool("fitted_classifier", *args, x, y, **settings),
+            clean_worker.tool("fitted_classifier", *args, x, y, **settings))
+
+
+def _check(result, predicted: np.ndarray, labels, label: str) -> None:
     wrong = np.flatnonzero(predicted != labels)
     assert isinstance(result, tuple) and len(result) == 2, (
         f"for {label}: a pair (indices, predicted_labels) is expected"
@@ -25,27 +36,34 @@ def _check(result, classifier, x, labels, label: str) -> None:
     )
 
 
+def _predictions(classifier, x) -> np.ndarray:
+    return np.asarray(classifier.call("predict", x)).reshape(-1)
+
+
 @pytest.mark.rubric(points=1, visibility="public")
-def test_misclassified_examples_on_three_clusters(student, worker, blobs):
+def test_misclassified_examples_on_three_clusters(student, worker, clean_worker, blobs):
     """misclassified_examples: positions of the wrong predictions and what was predicted."""
     x_train, y_train, x_test, y_test = blobs
-    classifier = worker.tool("fitted_classifier", "knn", x_train, y_train, n_neighbors=3)
+    classifier, trusted = _classifiers(worker, clean_worker, x_train, y_train, "knn",
+                                       n_neighbors=3)
     labels = y_test.copy()
     labels[[1, 4, 20]] = (labels[[1, 4, 20]] + 1) % 3  # a few certain errors
     result = student.misclassified_examples(classifier, x_test, labels)
-    _check(result, classifier, x_test, labels, "three clusters")
+    _check(result, _predictions(trusted, x_test), labels, "three clusters")
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
 def test_misclassified_examples_on_digit_embeddings_and_without_errors(
-    student, worker, hidden_split
+    student, worker, clean_worker, hidden_split
 ):
     """misclassified_examples: right on many embeddings, and empty arrays when nothing is
     wrong."""
     x_train, y_train, x_test, y_test = hidden_split
-    classifier = worker.tool("fitted_classifier", "tree", x_train, y_train, seed=1, max_depth=3)
-    _check(student.misclassified_examples(classifier, x_test, y_test), classifier, x_test,
-           y_test, "digit embeddings")
-    perfect = np.asarray(classifier.call("predict", x_test)).reshape(-1).astype(np.int64)
-    _check(student.misclassified_examples(classifier, x_test, perfect), classifier, x_test,
-           perfect, "labels the classifier gets all right")
+    classifier, trusted = _classifiers(worker, clean_worker, x_train, y_train, "tree", seed=1,
+                                       max_depth=3)
+    predicted = _predictions(trusted, x_test)
+    _check(student.misclassified_examples(classifier, x_test, y_test), predicted, y_test,
+           "digit embeddings")
+    perfect = predicted.astype(np.int64)
+    _check(student.misclassified_examples(classifier, x_test, perfect), predicted, perfect,
+           "labels the classifier gets all right")

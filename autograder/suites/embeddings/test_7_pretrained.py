@@ -1,21 +1,34 @@
-"""Rubric: the optional pretrained route, offline (no download is ever attempted here)."""
+"""Rubric: the optional pretrained route, offline (no download is ever attempted here).
+
+The model the student's function returns is rebuilt in the clean worker from plain data
+(``rebuild_model``) and measured there. The local weights file is made in the clean worker
+(a seeded EfficientNetB0, whose outputs on the check's images are computed there too) and
+handed to the student's worker through its handover folder.
+"""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from autograder.engine.client import rebuild_model
+
 SHAPE = (32, 32, 3)  # EfficientNetB0's smallest input without its top: quick to build
+TIMEOUT = 120
 
 
-def _model(worker, result, how: str) -> tuple[dict, object, object]:
+def _model(clean_worker, result, how: str) -> tuple[object, object]:
+    """The model rebuilt in the clean worker (shapes checked there), and weights_used."""
     assert isinstance(result, tuple) and len(result) == 2, (
         f"{how}: a pair (model, weights_used) is expected"
     )
     model, used = result
-    summary = worker.tool("model_summary", model) if hasattr(model, "call") else {
-        "is_model": False, "type": type(model).__name__}
-    assert summary["is_model"], f"{how}: the first item must be a keras.Model"
+    assert hasattr(model, "call"), f"{how}: the first item must be a keras.Model"
+    rebuilt = rebuild_model(model, clean_worker)
+    summary = clean_worker.tool("model_summary", rebuilt)
     assert summary["inputs"] == [[None, *SHAPE]], (
         f"{how}: the model should take the input_shape given, (None, 32, 32, 3)"
     )
@@ -23,29 +36,38 @@ def _model(worker, result, how: str) -> tuple[dict, object, object]:
         f"{how}: EfficientNetB0 without its top and average-pooled outputs (None, 1280), got "
         + ", ".join(str(tuple(shape)) for shape in summary["outputs"])
     )
-    return summary, model, used
+    return rebuilt, used
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
-def test_pretrained_extractor_without_weights_says_random(student, worker):
+def test_pretrained_extractor_without_weights_says_random(student, clean_worker):
     """pretrained_extractor: weights=None gives the pooled EfficientNetB0 without its top,
     and says "random"."""
-    _, _, used = _model(worker, student.pretrained_extractor(SHAPE, weights=None, timeout=120),
-                        "with weights=None")
+    _, used = _model(clean_worker,
+                     student.pretrained_extractor(SHAPE, weights=None, timeout=TIMEOUT),
+                     "with weights=None")
     assert used == "random", f"with weights=None, weights_used should be 'random', got {used!r}"
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
-def test_pretrained_extractor_loads_a_local_weights_file(student, worker):
+def test_pretrained_extractor_loads_a_local_weights_file(student, worker, clean_worker):
     """pretrained_extractor: a local weights file is loaded into the model, and named."""
     images = np.random.default_rng(8).uniform(0, 255, size=(3, *SHAPE)).astype(np.float32)
-    saved = worker.tool("efficientnet_weights_file", SHAPE, images, seed=2, timeout=120)
-    path, expected = saved["path"], np.asarray(saved["outputs"])
-    _, model, used = _model(worker, student.pretrained_extractor(SHAPE, weights=path,
-                                                                 timeout=120),
-                            "with a local weights file")
+    # Written by the clean worker in its own folder (no student code ever ran there), then
+    # copied by the grader into the student's handover folder, which the student can read.
+    saved = clean_worker.tool("efficientnet_weights_file", SHAPE, images, seed=2,
+                              timeout=TIMEOUT)
+    expected = np.asarray(saved["outputs"])
+    source = Path(saved["path"])
+    target = worker.handover_dir / "weights" / source.name
+    target.parent.mkdir(exist_ok=True)
+    shutil.copyfile(source, target)
+    path = str(target)
+    rebuilt, used = _model(clean_worker, student.pretrained_extractor(SHAPE, weights=path,
+                                                                      timeout=TIMEOUT),
+                           "with a local weights file")
     assert used == path, "with a weights file, weights_used should be its path as given"
-    outputs = np.asarray(model.call("predict", images, verbose=0))
+    outputs = np.asarray(rebuilt.call("predict", images, verbose=0))
     # A randomly initialised EfficientNet's pooled outputs are tiny (about 1e-6): compare them
     # relative to their size, or a model that ignored the file would pass.
     scale = float(np.abs(expected).max())
