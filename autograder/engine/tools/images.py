@@ -76,6 +76,62 @@ def generator_batch(generator, index: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(images), np.asarray(labels)
 
 
+# Everything an ImageDataGenerator was built with, by constructor argument (the attribute
+# that holds it when it differs), and what flow_from_directory gives its iterator.
+_MAKER_ARGUMENTS = {
+    "featurewise_center": "featurewise_center", "samplewise_center": "samplewise_center",
+    "featurewise_std_normalization": "featurewise_std_normalization",
+    "samplewise_std_normalization": "samplewise_std_normalization",
+    "zca_whitening": "zca_whitening", "zca_epsilon": "zca_epsilon",
+    "rotation_range": "rotation_range", "width_shift_range": "width_shift_range",
+    "height_shift_range": "height_shift_range", "brightness_range": "brightness_range",
+    "shear_range": "shear_range", "zoom_range": "zoom_range",
+    "channel_shift_range": "channel_shift_range", "fill_mode": "fill_mode", "cval": "cval",
+    "horizontal_flip": "horizontal_flip", "vertical_flip": "vertical_flip",
+    "rescale": "rescale", "data_format": "data_format", "validation_split": "_validation_split",
+    "interpolation_order": "interpolation_order", "dtype": "dtype",
+}
+_ITERATOR_ARGUMENTS = ("target_size", "color_mode", "class_mode", "batch_size", "shuffle",
+                       "seed", "subset", "interpolation", "keep_aspect_ratio")
+
+
+def _qualified(value: Any) -> str:
+    kind = value if isinstance(value, type) else type(value)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def generator_export(generator) -> dict:
+    """A directory iterator as plain data: its folder, the arguments of its
+    ``flow_from_directory`` call and of its ``ImageDataGenerator``, and the module and name of
+    its preprocessing function; ``{"is_iterator": False, "type": ...}`` for anything else.
+
+    This runs in the student's worker, so the grader treats what it returns as the student's
+    answer: it rebuilds the iterator from these settings with Keras's own classes, in the
+    grader, and reads its batches there.
+    """
+    maker = getattr(generator, "image_data_generator", None)
+    if maker is None or not all(hasattr(generator, n) for n in ("directory", "class_indices")):
+        return {"is_iterator": False, "type": type(generator).__name__}
+    raw = getattr(maker, "preprocessing_function", None)
+    function = None
+    if raw is not None:
+        function = {"module": str(getattr(raw, "__module__", "")),
+                    "name": str(getattr(raw, "__qualname__", getattr(raw, "__name__", "")))}
+    classes = sorted(dict(generator.class_indices).items(), key=lambda item: item[1])
+    return {
+        "is_iterator": True,
+        "type": _qualified(generator),
+        "maker_type": _qualified(maker),
+        "directory": str(generator.directory),
+        "classes": [str(name) for name, _ in classes],
+        "iterator": {name: _plain(getattr(generator, name, None))
+                     for name in _ITERATOR_ARGUMENTS},
+        "maker": {name: _plain(getattr(maker, attribute, None))
+                  for name, attribute in _MAKER_ARGUMENTS.items()},
+        "preprocessing_function": function,
+    }
+
+
 def make_history(values: dict[str, list[float]]):
     """A ``keras.callbacks.History`` holding ``values``, as ``model.fit`` would return it."""
     import keras
@@ -136,6 +192,7 @@ def fit_binary_and_predict(model, x_train, y_train, x_eval, *, epochs: int, batc
 TOOLS = {
     "generator_info": generator_info,
     "generator_batch": generator_batch,
+    "generator_export": generator_export,
     "make_history": make_history,
     "compile_binary": compile_binary,
     "fit_batch": fit_batch,

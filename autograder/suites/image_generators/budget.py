@@ -1,6 +1,8 @@
 """The grader's own training of a student's ``build_cnn``: fixed, seeded, small budgets.
 
-Two checks train the CNN, both in the worker through kit tools, both scored here:
+Two checks train the CNN, both scored here. The student's worker only builds it: the model
+is rebuilt from plain data (architecture, weights) in a worker that never loaded student code
+(``rebuild_model``), and trained there through the kit's tools:
 
 * "can it learn": a fixed batch of real images (the kit's offline stand-in digits, so the
   check is the same on every grader) fitted for a few full-batch steps;
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.data.cats_dogs import IMAGE_SUFFIXES
+from autograder.engine.client import rebuild_model
 
 SEED = 0
 
@@ -28,7 +31,8 @@ LEARN_RATE = 1e-3
 FITTED_LOSS = 0.1
 # The reference's loss first drops below FITTED_LOSS at step 14 and it classifies the whole
 # batch right from there on (`python -m autograder.suites.image_generators.calibrate --learn`,
-# 2-core CPU, TensorFlow 2.21, Keras 3.15; 3.3 s in the worker). The budget gives it almost
+# 2-core CPU, TensorFlow 2.21, Keras 3.15; 3.3 s in the worker; step 14 again, twice, with the
+# model rebuilt and trained in the clean worker). The budget gives it almost
 # three times that many steps: the margin absorbs differences between machines, while a CNN
 # that cannot learn (a one-unit softmax output is always 1.0) gets half the batch right.
 LEARN_STEPS = 40
@@ -71,12 +75,25 @@ def load_arrays(folder: str | Path, classes: tuple[str, ...], size: int,
     return np.stack(images), np.asarray(labels, dtype=np.float32)
 
 
-def learning_run(student, worker, images: np.ndarray, labels: np.ndarray) -> dict:
-    """Build the student's CNN for the batch's size and fit it for ``LEARN_STEPS`` steps."""
+def _rebuilt_cnn(student, worker, clean_worker, size: int):
+    """The student's CNN for ``size`` x ``size`` RGB images, rebuilt in the clean worker.
+
+    Both workers are seeded first: the student's so that the initial weights do not depend on
+    earlier tests, the clean one because rebuilding draws the dropout layers' seeds.
+    """
     worker.tool("seed_everything", SEED)
-    model = student.build_cnn((LEARN_SIZE, LEARN_SIZE, 3))
-    return worker.tool("fit_batch", model, images, labels, steps=LEARN_STEPS,
-                       learning_rate=LEARN_RATE, seed=SEED, timeout=LEARN_TIMEOUT)
+    model = student.build_cnn((size, size, 3))
+    clean_worker.tool("seed_everything", SEED)
+    return rebuild_model(model, clean_worker)
+
+
+def learning_run(student, worker, clean_worker, images: np.ndarray,
+                 labels: np.ndarray) -> dict:
+    """Build the student's CNN for the batch's size and fit it for ``LEARN_STEPS`` steps in
+    the clean worker."""
+    model = _rebuilt_cnn(student, worker, clean_worker, LEARN_SIZE)
+    return clean_worker.tool("fit_batch", model, images, labels, steps=LEARN_STEPS,
+                             learning_rate=LEARN_RATE, seed=SEED, timeout=LEARN_TIMEOUT)
 
 
 def steps_to_fit(run: dict, labels: np.ndarray) -> int | None:
@@ -99,12 +116,14 @@ def mirror_threshold() -> float:
     return MIRROR_REFERENCE_ACCURACY - MIRROR_MARGIN
 
 
-def mirror_accuracy(student, worker, arrays) -> float:
-    """Train the student's CNN on the mirror's training split, score it on the test split."""
+def mirror_accuracy(student, worker, clean_worker, arrays) -> float:
+    """Train the student's CNN on the mirror's training split, score it on the test split.
+
+    The grader loaded the images; they reach the clean worker as plain arrays (no worker
+    reads the mirror's folder)."""
     x_train, y_train, x_test, y_test = arrays
-    worker.tool("seed_everything", SEED)
-    model = student.build_cnn((MIRROR_SIZE, MIRROR_SIZE, 3))
-    probabilities = worker.tool(
+    model = _rebuilt_cnn(student, worker, clean_worker, MIRROR_SIZE)
+    probabilities = clean_worker.tool(
         "fit_binary_and_predict", model, x_train, y_train, x_test, epochs=MIRROR_EPOCHS,
         batch_size=MIRROR_BATCH, learning_rate=MIRROR_RATE, seed=SEED, timeout=MIRROR_TIMEOUT,
     )

