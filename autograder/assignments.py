@@ -3,11 +3,71 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# The kit runs from a checkout: solutions/ and assignments/ sit beside the package.
+# The folder above the package: the checkout when the kit runs from one (an editable install),
+# site-packages when it is installed from a wheel.
 ROOT = Path(__file__).resolve().parents[1]
+# The kit's own files (the hidden suites), wherever the package is installed.
+PACKAGE = Path(__file__).resolve().parent
+# The setting naming the course folder (solutions/, assignments/, examples/, nbgrader_config.py)
+COURSE_ENV = "CNNKIT_COURSE"
+# What makes a folder a course folder.
+COURSE_MARKERS = ("nbgrader_config.py", "solutions")
+
+
+class CourseNotFoundError(FileNotFoundError):
+    """No course folder: the references (solutions/) and examples are not where the kit looks."""
+
+
+def _is_course(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in COURSE_MARKERS)
+
+
+def find_course(start: str | os.PathLike | None = None) -> Path:
+    """The course folder: where ``solutions/``, ``assignments/`` and ``examples/`` live.
+
+    Parameters
+    ----------
+    start : str or Path, optional
+        Where the search starts (default: the current directory).
+
+    Returns
+    -------
+    Path
+        ``$CNNKIT_COURSE`` when set; else the first of ``start`` and its parents that holds
+        ``nbgrader_config.py`` or ``solutions/``; else the checkout the package runs from
+        (an editable install), when it holds ``solutions/``.
+
+    Raises
+    ------
+    CourseNotFoundError
+        ``$CNNKIT_COURSE`` is not a course folder, or none was found (an installed kit run
+        from outside its course folder).
+    """
+    setting = os.environ.get(COURSE_ENV, "").strip()
+    if setting:
+        course = Path(setting).expanduser().resolve()
+        if not _is_course(course):
+            raise CourseNotFoundError(
+                f"${COURSE_ENV} is {setting}, which holds neither nbgrader_config.py nor "
+                "solutions/: point it at the course folder"
+            )
+        return course
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _is_course(folder):
+            return folder
+    # the checkout beside the package, when the kit runs from one (the installed kit's
+    # parent is site-packages, which never holds solutions/)
+    if (ROOT / "solutions").is_dir():
+        return ROOT
+    raise CourseNotFoundError(
+        f"no course folder found from {here}: run cnnkit inside the course folder (the one "
+        f"holding nbgrader_config.py and solutions/) or set {COURSE_ENV} to it"
+    )
 
 
 @dataclass(frozen=True)
@@ -31,24 +91,26 @@ class Assignment:
     notebook: str
     suite: str
 
+    # The reference, the release and the examples belong to the course folder (found anew on
+    # each use: see find_course); the hidden suite travels with the package.
     @property
     def solution_path(self) -> Path:
-        return ROOT / "solutions" / self.id / self.notebook
+        return find_course() / "solutions" / self.id / self.notebook
 
     @property
     def release_path(self) -> Path:
-        return ROOT / "assignments" / self.id / self.notebook
+        return find_course() / "assignments" / self.id / self.notebook
 
     @property
     def suite_dir(self) -> Path:
-        return ROOT / "autograder" / "suites" / self.suite
+        return PACKAGE / "suites" / self.suite
 
     @property
     def examples_dir(self) -> Path:
-        return ROOT / "examples" / self.id
+        return find_course() / "examples" / self.id
 
 
-def discover_assignments(suites_dir: Path = ROOT / "autograder" / "suites") -> dict:
+def discover_assignments(suites_dir: Path = PACKAGE / "suites") -> dict:
     """Every assignment whose hidden suite declares itself in an ``assignment.json``.
 
     Adding an assignment is adding a suite folder (with that file), a reference notebook

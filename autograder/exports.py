@@ -78,8 +78,9 @@ def junit_xml(results: dict[str, dict], *, name: str = "cnnkit") -> str:
         for key in ("score", "max_score"):
             ET.SubElement(properties, "property", name=key, value=f"{data.get(key, 0):g}")
         for test in tests:
+            duration = (test.get("extra_data") or {}).get("duration") or 0
             case = ET.SubElement(suite, "testcase", name=_test_id(test),
-                                 classname=f"{assignment}.{student}", time="0")
+                                 classname=f"{assignment}.{student}", time=f"{duration:.3f}")
             if test.get("status") != "passed":
                 message = (test.get("output") or "failed").splitlines()[0][:300]
                 failure = ET.SubElement(case, "failure", message=message, type="failed")

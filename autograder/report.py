@@ -1,9 +1,10 @@
 """Feedback reports: one self-contained HTML page per student.
 
 The page is built from the submission's ``results.json`` (and the pictures beside it), so it
-can be rebuilt at any time without grading again. Per test it shows the points, the rubric
-line and the message; for figure tests the student's picture, and beside it the reference's
-when the test is visible (a hidden test's reference picture would give its answer away).
+can be rebuilt at any time without grading again. It opens with a summary of what failed (each
+check not passed and the points it lost); then per test it shows the points, the rubric line
+and the message; for figure tests the student's picture, and beside it the reference's when
+the test is visible (a hidden test's reference picture would give its answer away).
 Pictures are embedded as data URIs: the page is one file, with nothing to fetch.
 """
 
@@ -41,7 +42,28 @@ pre {{ background: #f6f8fa; padding: 8px; white-space: pre-wrap; margin: 8px 0 0
 figure {{ margin: 0; }}
 figure img {{ max-width: 460px; border: 1px solid #d0d7de; display: block; }}
 figcaption {{ font-size: 12px; color: #57606a; margin-top: 4px; }}
+.summary {{ border-left: 4px solid {FAILED_COLOUR}; padding: 4px 12px; margin: 0 0 20px 0; }}
+.summary.all-passed {{ border-left-color: {PASSED_COLOUR}; }}
+.summary ul {{ margin: 6px 0; padding-left: 20px; }}
 """
+
+
+def _summary(tests: list[dict]) -> str:
+    """What failed, first: each check not passed with the points it lost (a link to it)."""
+    failed = [t for t in tests if t.get("status") != "passed"]
+    if not failed:
+        return '<div class="summary all-passed" id="summary">Every check passed.</div>'
+    lost = sum(t.get("max_score", 0) - t.get("score", 0) for t in failed)
+    checks = "check" if len(failed) == 1 else "checks"
+    items = "".join(
+        f'<li><a href="#test-{html.escape((t.get("tags") or [""])[0])}">'
+        f'{html.escape(t.get("name", ""))}</a>: '
+        f'{t.get("max_score", 0) - t.get("score", 0):g} of {t.get("max_score", 0):g} '
+        "points lost</li>"
+        for t in failed
+    )
+    return (f'<div class="summary" id="summary"><b>{len(failed)} {checks} not passed, '
+            f"{lost:g} points lost:</b><ul>{items}</ul></div>")
 
 
 def _data_uri(folder: Path, relative: str | None) -> str | None:
@@ -87,13 +109,14 @@ def feedback_html(data: dict, folder: Path) -> str:
         f'<div class="meta">Assignment {assignment}</div>',
         f'<div class="total" id="total">{data.get("score", 0):g} / '
         f'{data.get("max_score", 0):g} points</div>',
+        _summary(data.get("tests", [])),
     ]
     for test in data.get("tests", []):
         passed = test.get("status") == "passed"
         visible = test.get("visibility") == "visible"
         test_id = (test.get("tags") or [""])[0]
         parts.append(f'<section class="test {"passed" if passed else "failed"}" '
-                     f'data-test="{html.escape(test_id)}">')
+                     f'id="test-{html.escape(test_id)}" data-test="{html.escape(test_id)}">')
         parts.append(
             '<div class="head">'
             f'<span class="badge">{"passed" if passed else "failed"}</span>'

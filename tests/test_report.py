@@ -8,6 +8,7 @@ test, the student's alone for a hidden one.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -124,3 +125,47 @@ def test_the_page_renders_in_a_browser_with_pictures_side_by_side(page, tmp_path
     assert box_of(shot, CYAN) is None, "a hidden test's reference picture was shown"
     assert box_of(shot, hex_rgb(PASSED_COLOUR)) is not None
     assert box_of(shot, hex_rgb(FAILED_COLOUR)) is not None
+
+
+def _two_tests(first_status: str = "failed") -> SubmissionResult:
+    return SubmissionResult(
+        submission="sam", assignment="01_mnist_cnn", execution_time=4.5,
+        tests=[
+            TestResult("build_cnn: the layers match.", "suite::test_layers",
+                       0 if first_status == "failed" else 3, 3, first_status,
+                       "the second Conv2D has 32 filters, expected 64", "public",
+                       duration=2.25),
+            TestResult("predict_labels: int64 labels.", "suite::test_predict", 1, 1, "passed",
+                       "", "hidden", duration=0.0625),
+        ],
+    )
+
+
+def test_the_page_opens_with_what_failed_and_the_points_lost(tmp_path):
+    text = feedback_html(_two_tests().write(tmp_path), tmp_path)
+    summary = text[text.index('id="summary"'):text.index("<section")]
+    assert "1 check not passed, 3 points lost" in summary
+    assert 'href="#test-test_layers"' in summary and "build_cnn: the layers match." in summary
+    assert "3 of 3 points lost" in summary
+    assert "predict_labels" not in summary  # passed checks are not listed
+    assert 'id="test-test_layers"' in text  # the link's target
+
+    passed = feedback_html(_two_tests("passed").write(tmp_path / "all"), tmp_path / "all")
+    assert "Every check passed." in passed and "points lost" not in passed
+
+
+def test_junit_cases_and_results_json_carry_each_tests_duration(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    jsonschema = pytest.importorskip("jsonschema", reason="comes with the kit's dev extra")
+    from grading import ROOT
+
+    from autograder.exports import junit_xml
+
+    data = _two_tests().write(tmp_path)
+    schema = json.loads((ROOT / "tests/schemas/gradescope_results.schema.json").read_text())
+    jsonschema.validate(data, schema)  # the duration rides in each test's extra_data
+    assert [t["extra_data"]["duration"] for t in data["tests"]] == [2.25, 0.062]
+    cases = ET.fromstring(junit_xml({"sam": data})).findall(".//testcase")
+    assert [(c.get("name"), c.get("time")) for c in cases] == [
+        ("test_layers", "2.250"), ("test_predict", "0.062")]

@@ -26,8 +26,21 @@ __all__ = [
     "verify_sha256",
 ]
 
-#: Repository root: two parents up from this file's package (``autograder/data``).
-REPO_ROOT: Path = Path(__file__).resolve().parents[2]
+
+
+def _course_root() -> Path:
+    """The course folder (which holds ``datasets/``): see
+    :func:`autograder.assignments.find_course`; without one, the folder above the package."""
+    from autograder.assignments import CourseNotFoundError, find_course
+
+    try:
+        return find_course()
+    except CourseNotFoundError:
+        return Path(__file__).resolve().parents[2]
+
+
+#: Repository root: the course folder (a checkout of the kit), found when this is imported.
+REPO_ROOT: Path = _course_root()
 #: Location of the manifest inside the repository.
 MANIFEST_PATH: Path = REPO_ROOT / "datasets" / "manifest.json"
 #: Environment variable overriding :func:`cache_dir`.

