@@ -14,7 +14,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.engine.results import write_text_atomic
+from autograder.engine.results import outcome, write_text_atomic
 
 CSV_FILE = "grades.csv"
 JUNIT_FILE = "junit.xml"
@@ -69,10 +69,11 @@ def junit_xml(results: dict[str, dict], *, name: str = "cnnkit") -> str:
     for student, data in results.items():
         assignment = data.get("extra_data", {}).get("assignment") or "submission"
         tests = data.get("tests", [])
-        failed = sum(t.get("status") != "passed" for t in tests)
+        failed = sum(outcome(t) == "failed" for t in tests)
+        skipped = sum(outcome(t) == "skipped" for t in tests)
         suite = ET.SubElement(
             root, "testsuite", name=student, tests=str(len(tests)), failures=str(failed),
-            errors="0", skipped="0", time=f"{data.get('execution_time', 0):.2f}",
+            errors="0", skipped=str(skipped), time=f"{data.get('execution_time', 0):.2f}",
         )
         properties = ET.SubElement(suite, "properties")
         for key in ("score", "max_score"):
@@ -81,10 +82,12 @@ def junit_xml(results: dict[str, dict], *, name: str = "cnnkit") -> str:
             duration = (test.get("extra_data") or {}).get("duration") or 0
             case = ET.SubElement(suite, "testcase", name=_test_id(test),
                                  classname=f"{assignment}.{student}", time=f"{duration:.3f}")
-            if test.get("status") != "passed":
+            if outcome(test) == "failed":
                 message = (test.get("output") or "failed").splitlines()[0][:300]
                 failure = ET.SubElement(case, "failure", message=message, type="failed")
                 failure.text = test.get("output", "")
+            elif outcome(test) == "skipped":
+                ET.SubElement(case, "skipped", message=(test.get("output") or "not run")[:300])
             out = ET.SubElement(case, "system-out")
             out.text = (f"{test.get('score', 0):g}/{test.get('max_score', 0):g} points: "
                         f"{test.get('name', '')}")
@@ -102,7 +105,7 @@ def markdown_summary(results: dict[str, dict]) -> str:
     for name, data in results.items():
         lines.append(f"| {name} | {data.get('score', 0):g} / {data.get('max_score', 0):g} |")
     for name, data in results.items():
-        failed = [t for t in data.get("tests", []) if t.get("status") != "passed"]
+        failed = [t for t in data.get("tests", []) if outcome(t) == "failed"]
         if failed:
             lines += ["", f"**{name}**: checks not passed", ""]
             for test in failed:
@@ -141,7 +144,7 @@ def text_report(data: dict) -> str:
     """The checks not passed, with their messages (empty when all passed)."""
     lines = []
     for test in data.get("tests", []):
-        if test.get("status") == "passed":
+        if outcome(test) != "failed":
             continue
         lines.append(f"  FAIL {test.get('score', 0):g}/{test.get('max_score', 0):g}  "
                      f"{test.get('name', '')}")

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from autograder.assignments import ASSIGNMENTS, Assignment
+from autograder.assignments import ASSIGNMENTS, Assignment, find_course
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -56,7 +56,9 @@ class GenerateAssignment:
             source = course / "solutions" / assignment.id
             source.mkdir(parents=True)
             (source / assignment.notebook).write_text(solution_text, encoding="utf-8")
-            shutil.copy(_ROOT_CONFIG, course / "nbgrader_config.py")
+            # the course's own settings, found in the course folder (not beside the package,
+            # which is site-packages when the kit is installed from a wheel)
+            shutil.copy(find_course() / "nbgrader_config.py", course / "nbgrader_config.py")
             completed = subprocess.run(
                 [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.id,
                  "--no-db", "--force", f"--CourseDirectory.root={course}"],
@@ -80,9 +82,6 @@ class CheckNoSolutionLeft:
             if any(marker in cell.source for marker in SOLUTION_MARKERS):
                 raise ValueError(f"{assignment.id}: cell {index} still holds a solution marker")
         return released_text
-
-
-_ROOT_CONFIG = Path(__file__).resolve().parents[1] / "nbgrader_config.py"
 
 
 def _write_or_compare(target: Path, text: str, check: bool) -> bool:

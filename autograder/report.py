@@ -14,7 +14,7 @@ import base64
 import html
 from pathlib import Path
 
-from autograder.engine.results import write_text_atomic
+from autograder.engine.results import outcome, write_text_atomic
 
 FEEDBACK_FILE = "feedback.html"
 
@@ -34,6 +34,7 @@ h1 {{ font-size: 22px; margin: 0 0 4px 0; }}
          min-width: 56px; text-align: center; }}
 .passed .badge {{ background: {PASSED_COLOUR}; }}
 .failed .badge {{ background: {FAILED_COLOUR}; }}
+.skipped .badge {{ background: #57606a; }}
 .points {{ font-weight: bold; min-width: 64px; flex: none; }}
 .hidden-note {{ color: #57606a; font-size: 12px; }}
 pre {{ background: #f6f8fa; padding: 8px; white-space: pre-wrap; margin: 8px 0 0 0;
@@ -50,7 +51,7 @@ figcaption {{ font-size: 12px; color: #57606a; margin-top: 4px; }}
 
 def _summary(tests: list[dict]) -> str:
     """What failed, first: each check not passed with the points it lost (a link to it)."""
-    failed = [t for t in tests if t.get("status") != "passed"]
+    failed = [t for t in tests if outcome(t) == "failed"]
     if not failed:
         return '<div class="summary all-passed" id="summary">Every check passed.</div>'
     lost = sum(t.get("max_score", 0) - t.get("score", 0) for t in failed)
@@ -112,14 +113,14 @@ def feedback_html(data: dict, folder: Path) -> str:
         _summary(data.get("tests", [])),
     ]
     for test in data.get("tests", []):
-        passed = test.get("status") == "passed"
+        status = outcome(test)
         visible = test.get("visibility") == "visible"
         test_id = (test.get("tags") or [""])[0]
-        parts.append(f'<section class="test {"passed" if passed else "failed"}" '
+        parts.append(f'<section class="test {status}" '
                      f'id="test-{html.escape(test_id)}" data-test="{html.escape(test_id)}">')
         parts.append(
             '<div class="head">'
-            f'<span class="badge">{"passed" if passed else "failed"}</span>'
+            f'<span class="badge">{"not run" if status == "skipped" else status}</span>'
             f'<span class="points">{test.get("score", 0):g} / {test.get("max_score", 0):g}</span>'
             f'<span class="name">{html.escape(test.get("name", ""))}</span>'
             "</div>"

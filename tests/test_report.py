@@ -169,3 +169,27 @@ def test_junit_cases_and_results_json_carry_each_tests_duration(tmp_path):
     cases = ET.fromstring(junit_xml({"sam": data})).findall(".//testcase")
     assert [(c.get("name"), c.get("time")) for c in cases] == [
         ("test_layers", "2.250"), ("test_predict", "0.062")]
+
+
+def test_a_check_that_was_not_run_is_shown_as_such_everywhere(tmp_path):
+    """A skipped check (no mirror) is neither passed nor failed: results.json, the page,
+    JUnit and the text report all say it was not run, with its reason."""
+    from autograder.engine.results import SubmissionResult, TestResult, outcome
+    from autograder.exports import junit_xml, text_report
+    from autograder.report import feedback_html
+
+    result = SubmissionResult("ana", "02_cats_dogs", tests=[
+        TestResult("evaluate: photos", "t::test_photos", 0.0, 0.0, "skipped",
+                   "no cats-vs-dogs mirror", "hidden"),
+        TestResult("count_images: counts", "t::test_counts", 2.0, 2.0, "passed", "", "public"),
+    ])
+    data = result.gradescope()
+    skipped = data["tests"][0]
+    assert "status" not in skipped and skipped["extra_data"]["skipped"] is True
+    assert skipped["output"] == "Not run: no cats-vs-dogs mirror"
+    assert [outcome(t) for t in data["tests"]] == ["skipped", "passed"]
+    page = feedback_html(data, tmp_path)
+    assert "not run" in page and "Every check passed." in page
+    xml = junit_xml({"ana": data})
+    assert 'skipped="1"' in xml and 'failures="0"' in xml and "<skipped" in xml
+    assert text_report(data) == ""

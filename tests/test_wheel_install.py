@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from grading import ROOT
 
+from autograder import sandbox
 from autograder.assignments import ASSIGNMENTS
 
 pytestmark = pytest.mark.slow
@@ -64,10 +65,6 @@ def installed(tmp_path_factory) -> dict:
                  wheel], cwd=base, env=env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    # The worker's sandbox lets it read only the interpreter's own folders, and this venv
-    # borrows TensorFlow & co. from another one through the .pth line: a real install holds
-    # them in its own site-packages. The sandbox is not what this test is about.
-    env["CNNKIT_SANDBOX"] = "off"
     return {"wheel": wheel, "python": python, "site": site, "env": env,
             "cnnkit": venv / "bin" / "cnnkit"}
 
@@ -121,6 +118,8 @@ def test_an_instructor_grades_the_reference_from_inside_the_course_folder(instal
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     result = json.loads((out / "reference" / "results.json").read_text())
     assert result["max_score"] == 30 and result["score"] == 30, completed.stdout[-3000:]
+    # the installed kit's workers are sandboxed as a checkout's are
+    assert result["extra_data"]["sandbox"]["level"] == sandbox.probe()["level"]
     assert not any(t["status"] != "passed" for t in result["tests"])
     # the tests' durations are measured: each one's, within the whole grading's time
     durations = [t["extra_data"]["duration"] for t in result["tests"]]

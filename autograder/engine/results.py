@@ -209,3 +209,14 @@ def test_report(result: SubmissionResult, *, only_failed: bool = False) -> str:
         if test.status != "passed" and test.output:
             lines += [f"         {line}" for line in test.output.splitlines()]
     return "\n".join(lines)
+
+
+def outcome(test: dict) -> str:
+    """``"passed"``, ``"failed"`` or ``"skipped"`` for one test of a ``results.json``.
+
+    Gradescope's schema knows only passed and failed; a check that was not run is written
+    without a status and with ``extra_data.skipped`` (see :meth:`TestResult.gradescope`).
+    """
+    if (test.get("extra_data") or {}).get("skipped"):
+        return "skipped"
+    return "passed" if test.get("status") == "passed" else "failed"

@@ -114,8 +114,9 @@ def _ignore_suites_and_caches(directory: str, names: list[str]) -> set[str]:
 def _library_paths() -> list[Path]:
     """Where the interpreter and the installed libraries live, the kit's package excluded.
 
-    Only the interpreter's own locations count (never the current folder or other entries
-    of ``sys.path``, which may be a course folder holding the references). When the kit is
+    Only the interpreter's own locations and library folders count (never the current
+    folder or other entries of ``sys.path``, which may be a course folder holding the
+    references). When the kit is
     installed inside one of them (a wheel in site-packages), that folder's other entries
     are allowed one by one.
     """
@@ -124,6 +125,9 @@ def _library_paths() -> list[Path]:
     roots = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent}
     roots.update(Path(p) for p in sysconfig.get_paths().values() if p)
     roots.update(Path(p) for p in site.getsitepackages())
+    # Library folders another environment lends through a .pth line (never a plain folder of
+    # sys.path such as the current one, which may be a course folder).
+    roots.update(Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages"))
     kept: set[Path] = set()
     for root in roots:
         if not root.exists():
