@@ -112,11 +112,10 @@ import os, shutil
 class _Plant:
     folder = "@@SUBMISSIONS@@"
     try:
-        for name in os.listdir(folder):
-            path = os.path.join(folder, name)
-            if name.startswith("victim"):
-                open(path, "w").write("{}")
-        shutil.copy(os.path.join(folder, "victim_a.ipynb"), os.path.join(folder, "planted.ipynb"))
+        victims = [name for name in os.listdir(folder) if "victim" in name]
+        for name in victims:
+            shutil.copy(os.path.join(folder, name), os.path.join(folder, "planted.ipynb"))
+            open(os.path.join(folder, name), "w").write("{}")
     except Exception:
         pass
     try:
@@ -225,7 +224,8 @@ def confusion_matrix_without_diagonal(*args, **kwargs):
     return _leak(*args, **kwargs)
 def plot_confusion_matrix(*args, **kwargs):
     return _leak(*args, **kwargs)
-""", 0, "raises and prints with its arguments, to read the hidden inputs in the feedback",
+""", 1, "raises and prints with its arguments, to read the hidden inputs in the feedback "
+           "(raising ValueError is right for labels of different lengths: 1 honest point)",
            kind="cheat"),
 
     Attack("hostile_interrupt_while_loading", A, "reference", """
@@ -277,4 +277,39 @@ def preprocess_images(images):
                 pass
     raise ValueError(repr(seen)[:1000])
 """, 0, "reads the grader's command line and environment through /proc", kind="hostile"),
+
+    Attack("broken_syntax_error_cell", A, "reference", """
+def leftover(x)
+    return x
+""", 30, "a cell with a syntax error (must cost that cell only)", kind="hostile"),
+
+    Attack("broken_system_exit_while_loading", A, "reference", """
+class _Quit:
+    raise SystemExit(0)
+""", 30, "a cell that calls sys.exit while it loads (must cost that cell only)",
+           kind="hostile"),
+
+    Attack("broken_exit_inside_a_function", A, "blank", """
+import os
+def preprocess_images(images):
+    os._exit(0)
+""", 0, "a function that ends the worker process (the next check gets a new worker)",
+           kind="hostile"),
+
+    Attack("broken_output_flood", A, "blank", """
+import sys
+def preprocess_images(images):
+    line = "x" * 999 + "\\n"
+    for _ in range(20000):
+        sys.stdout.write(line)
+        sys.stderr.write(line)
+    raise NotImplementedError
+""", 0, "prints 40 MB: the report keeps a short tail", kind="hostile"),
+
+    Attack("broken_endless_recursion", A, "blank", """
+import sys
+def preprocess_images(images):
+    sys.setrecursionlimit(10**6)
+    return preprocess_images(images)
+""", 0, "recurses without end (a crash of its own worker at worst)", kind="hostile"),
 ]
