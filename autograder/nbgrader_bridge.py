@@ -32,8 +32,9 @@ from nbformat import NotebookNode
 
 from autograder.assignments import Assignment
 
-#: nbgrader sets this variable while ``nbgrader autograde`` executes a notebook.
-AUTOGRADE_ENV = "NBGRADER_EXECUTION"
+# re-exported: the preprocessor, the tests and older notebooks import them from here
+from cnnkit_student.cells import AUTOGRADE_ENV, grade_cell  # noqa: F401
+
 #: The grade_id of a function's test cell.
 GRADE_CELL_PREFIX = "grade_"
 
@@ -130,7 +131,7 @@ def grade_cell_source(assignment_id: str, function: str, tests: int) -> str:
         f"# Autograder cell: the hidden tests of {function} ({tests} of them) run here when\n"
         "# your instructor grades with nbgrader. To see how you are doing now, run the\n"
         "# public checks in the last cell.\n"
-        "from autograder.nbgrader_bridge import grade_cell\n"
+        "from cnnkit_student import grade_cell\n"
         "\n"
         f'grade_cell("{assignment_id}", "{function}")'
     )
@@ -190,38 +191,12 @@ def sync_grade_cells(notebook: NotebookNode, assignment_id: str,
 
 
 # -- what a test cell does in the kernel ------------------------------------------------------
-def grade_cell(assignment_id: str, function: str, notebook: str | None = None) -> float | None:
-    """Stand in for a function's hidden tests in its test cell; grades nothing.
-
-    The points of a test cell never come from the notebook's kernel, where the student's own
-    cells run and could replace this function: at ``nbgrader autograde`` the
-    :class:`~autograder.nbgrader_preprocessor.KitGrades` preprocessor grades the notebook's
-    sources in a separate process after the kernel has finished and overwrites this cell's
-    output and points with that grading's results. The call stays in the released notebooks
-    so that they do not change.
-
-    Parameters
-    ----------
-    assignment_id : str
-        The assignment, e.g. ``"01_mnist_cnn"``.
-    function : str
-        The graded function whose tests count in this cell.
-    notebook : str, optional
-        Ignored; kept so that notebooks released with it still run.
-
-    Returns
-    -------
-    float or None
-        ``None`` outside autograding. While nbgrader autogrades, ``0.0``: if the preprocessor
-        were not configured, the cell would earn nothing rather than full marks.
-    """
-    del assignment_id, notebook  # the preprocessor reads them from the restored cell
-    if os.environ.get(AUTOGRADE_ENV) != "autograde":
-        print(f"The hidden tests of {function} run when your instructor grades the notebook.")
-        return None
-    print(f"The course kit grades {function} after the notebook has run; "
-          "its results replace this output.")
-    return 0.0
+# grade_cell lives in the students' package (cnnkit_student.cells), which the released
+# notebooks import; it is re-exported here for notebooks released before that package.
+# It grades nothing: at ``nbgrader autograde`` the
+# :class:`~autograder.nbgrader_preprocessor.KitGrades` preprocessor grades the notebook's
+# sources in a separate process after the kernel has finished and overwrites the test cells'
+# outputs and points with that grading's results.
 
 
 # -- the isolated grading that the preprocessor uses -----------------------------------------

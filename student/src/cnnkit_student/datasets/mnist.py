@@ -182,7 +182,7 @@ def describe_sources() -> str:
     """
     url = dataset_entry("mnist")["url"]
     lines = [
-        "MNIST sources for autograder.data.load_mnist(source=...):",
+        "MNIST sources for cnnkit_student.datasets.load_mnist(source=...):",
         (
             "  keras   - full MNIST (60000 train / 10000 test) via keras.datasets.mnist,"
             f" downloaded once from {url} and cached in ~/.keras/datasets"
