@@ -8,9 +8,9 @@ folder (the references, with their solution regions and autograder test cells) a
 import os
 
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import SaveAutoGrades
+from nbgrader.preprocessors import Execute, SaveAutoGrades
 
-from autograder.nbgrader_preprocessor import KitGrades
+from autograder.nbgrader_preprocessor import KitGrades, SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
@@ -35,9 +35,14 @@ c.Execute.interrupt_on_timeout = True
 # The points of the test cells come from the kit's own grading in a separate process, never
 # from the kernel that ran the student's cells: KitGrades rewrites each test cell's output
 # after the notebook has run (Execute) and its outputs were tidied (IgnorePattern,
-# LimitOutput), just before SaveAutoGrades reads the scores from those outputs. nbgrader's
-# default pipeline is kept otherwise.
+# LimitOutput), just before SaveAutoGrades reads the scores from those outputs.
+# The notebook runs in a kernel confined by the kit's sandbox: SandboxedExecute is nbgrader's
+# Execute (c.Execute settings apply) with a kernel that cannot read the hidden suites or the
+# references, write outside its notebook's folder, connect anywhere, or signal other processes,
+# and every process a cell started is killed once the notebook has run. nbgrader's default
+# pipeline is kept otherwise.
 _pipeline = list(Autograde.class_traits()["autograde_preprocessors"].default())
+_pipeline[_pipeline.index(Execute)] = SandboxedExecute
 _pipeline.insert(_pipeline.index(SaveAutoGrades), KitGrades)
 c.Autograde.autograde_preprocessors = _pipeline
 

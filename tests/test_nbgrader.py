@@ -8,8 +8,10 @@ import csv
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import uuid
 from html import unescape
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from autograder.nbgrader_bridge import (
     points_by_function,
 )
 from autograder.nbgrader_preprocessor import KitGrades
+from autograder.sandbox import KIT_ROOT, landlock
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +56,46 @@ del os.environ["NBGRADER_EXECUTION"]
 print("attack ran; NBGRADER_EXECUTION set:", "NBGRADER_EXECUTION" in os.environ)
 """
 
+# ... and, in the same cell, she tries to get out of the kernel, which nbgrader runs as the
+# grader's user: read the hidden suite and the reference, append to a kit file, the gradebook
+# and another student's folder, reach a TCP listener, leave a process running. The paths are
+# joined in the kernel (the feedback shows this source and must not name the suites' folder)
+# and only an exception's type is printed (its message names the path).
+MARKER = f"cnnkit-escape-{uuid.uuid4().hex[:12]}"
+ESCAPE = """\
+import socket
+import subprocess
+import sys
+
+def attempt(label, action):
+    try:
+        action()
+        print(label, "allowed")
+    except OSError as error:
+        print(label, "refused:", type(error).__name__)
+
+def append(path):
+    with open(path, "a") as handle:
+        handle.write("# {marker}\\n")
+
+kit, course = {kit!r}, {course!r}
+suite = os.path.join(kit, "suites", "mnist_cnn")
+reference = os.path.join(course, "solutions", "01_mnist_cnn", "mnist_cnn.ipynb")
+attempt("read suite", lambda: print(open(os.path.join(suite, "conftest.py")).read()))
+attempt("read reference", lambda: print(open(reference).read()))
+attempt("append kit", lambda: append(os.path.join(suite, "budget.py")))
+attempt("append gradebook", lambda: append(os.path.join(course, "gradebook.db")))
+attempt("write alice", lambda: append(os.path.join(course, "submitted", "alice", "{marker}.txt")))
+address = ("127.0.0.1", {port})
+attempt("connect", lambda: socket.create_connection(address, timeout=5).sendall(b"leak"))
+sleeper = [sys.executable, "-c", "import time; time.sleep(600)", "{marker}"]
+quiet = "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL"
+orphan = ("import subprocess; print(subprocess.Popen("
+          f"{{sleeper!r}}, start_new_session=True, {{quiet}}).pid)")
+started = subprocess.run([sys.executable, "-c", orphan], capture_output=True, text=True)
+print("orphan started:", started.stdout.strip())
+"""
+
 
 def _nbgrader(course: Path, *args: str) -> str:
     # nbgrader runs `alembic` from PATH to set up the gradebook: as in an activated venv.
@@ -73,9 +116,11 @@ def _grade_cells(notebook) -> list:
             if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith(GRADE_CELL_PREFIX)]
 
 
-def _tamper(notebook) -> None:
-    """What carol tries: rig the kernel, claim full marks in one test cell, delete another."""
-    notebook.cells.insert(0, nbformat.v4.new_code_cell(ATTACK))
+def _tamper(notebook, course: Path, port: int) -> None:
+    """What carol tries: rig the kernel and get out of it, claim full marks in one test cell,
+    delete another."""
+    escape = ESCAPE.format(marker=MARKER, kit=str(KIT_ROOT), course=str(course), port=port)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(ATTACK + escape))
     cells = _grade_cells(notebook)
     claimed = next(c for c in cells if c.metadata["nbgrader"]["grade_id"] == "grade_build_cnn")
     claimed.source = "9.0"
@@ -85,7 +130,28 @@ def _tamper(notebook) -> None:
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory) -> Path:
+def listener():
+    """A TCP listener on 127.0.0.1 that carol's kernel tries to reach."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+def _kit_file_clean(path: Path) -> bool:
+    """Whether ``path`` holds no line of carol's; one she managed to add is removed."""
+    text = path.read_text(encoding="utf-8")
+    if MARKER not in text:
+        return True
+    path.write_text("".join(line for line in text.splitlines(keepends=True)
+                            if MARKER not in line), encoding="utf-8")
+    return False
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, listener) -> Path:
     """A course directory taken through generate, submit, autograde, feedback and export."""
     course = tmp_path_factory.mktemp("course")
     shutil.copy(ROOT / "nbgrader_config.py", course)
@@ -97,11 +163,15 @@ def course(tmp_path_factory) -> Path:
         folder.mkdir(parents=True)
         if student == TAMPERING:
             notebook = nbformat.read(bundled, as_version=4)
-            _tamper(notebook)
+            _tamper(notebook, course, listener.getsockname()[1])
             nbformat.write(notebook, folder / ASSIGNMENT.notebook)
         else:
             shutil.copy(bundled, folder / ASSIGNMENT.notebook)
-    _nbgrader(course, "autograde", ASSIGNMENT.id, "--force")
+    try:
+        _nbgrader(course, "autograde", ASSIGNMENT.id, "--force")
+    finally:  # a kernel that could write the kit must not leave the checkout changed
+        course.joinpath("kit_file_clean").write_text(
+            str(_kit_file_clean(ASSIGNMENT.suite_dir / "budget.py")))
     _nbgrader(course, "generate_feedback", ASSIGNMENT.id, "--force")
     _nbgrader(course, "export", "--to", str(course / "grades.csv"))
     return course
@@ -181,7 +251,7 @@ def _autograded(course: Path, student: str):
 
 def test_the_attack_ran_in_the_kernel_and_changed_nothing(course, kit_results):
     autograded = _autograded(course, TAMPERING)
-    attack = next(c for c in autograded.cells if c.source == ATTACK)
+    attack = next(c for c in autograded.cells if c.source.startswith(ATTACK))
     printed = "".join(o.get("text", "") for o in attack.outputs)
     # it ran, without error, and removed nbgrader's variable from the kernel
     assert "attack ran; NBGRADER_EXECUTION set: False" in printed, attack.outputs
@@ -249,6 +319,61 @@ def test_feedback_shows_no_hidden_test_code_or_inputs(course):
         assert not leaked, f"{student}: hidden suite code in the feedback: {leaked[:3]}"
         # no frame of the hidden suite, no seed of its hidden inputs
         assert "autograder/suites" not in text and "default_rng(" not in text
+
+
+def _printed(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def _orphans() -> list[int]:
+    """Live processes whose command line holds carol's marker."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and MARKER.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(landlock.abi_version() < 1, reason="this kernel offers no Landlock")
+def test_the_kernel_reads_and_writes_nothing_of_the_grader(course):
+    autograded = _autograded(course, TAMPERING)
+    printed = _printed(next(c for c in autograded.cells if c.source.startswith(ATTACK)))
+    for attempt in ("read suite", "read reference", "append kit", "append gradebook",
+                    "write alice"):
+        assert f"{attempt} refused: PermissionError" in printed, printed
+    # not a line of the hidden suite or of the reference reached an output or the feedback
+    suite_line = "from autograder.engine.reference import reference_module"
+    assert suite_line in (ASSIGNMENT.suite_dir / "conftest.py").read_text(encoding="utf-8")
+    html = (course / "feedback" / TAMPERING / ASSIGNMENT.id / f"{NOTEBOOK_ID}.html").read_text(
+        encoding="utf-8")
+    outputs = "".join(str(cell.get("outputs", "")) for cell in autograded.cells)
+    for text in (html, outputs):
+        assert suite_line not in text and "BEGIN SOLUTION" not in text
+    # the kit, the gradebook and alice's folder are as they were; the grades are the kit's
+    assert (course / "kit_file_clean").read_text() == "True", "the kernel appended to the kit"
+    assert MARKER.encode() not in (course / "gradebook.db").read_bytes()
+    assert not (course / "submitted" / "alice" / f"{MARKER}.txt").exists()
+    assert sum(_gradebook_points(course)[TAMPERING].values()) == 25.0
+
+
+@pytest.mark.skipif(landlock.abi_version() < 4, reason="Landlock cannot restrict TCP here")
+def test_the_kernel_connects_nowhere(course, listener):
+    autograded = _autograded(course, TAMPERING)
+    printed = _printed(next(c for c in autograded.cells if c.source.startswith(ATTACK)))
+    assert "connect refused: PermissionError" in printed, printed
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # nobody knocked
+
+
+def test_no_process_a_cell_started_outlives_the_autograding(course):
+    autograded = _autograded(course, TAMPERING)
+    printed = _printed(next(c for c in autograded.cells if c.source.startswith(ATTACK)))
+    started = re.search(r"orphan started: (\d+)", printed)
+    assert started, printed  # the detached process did start ...
+    assert _orphans() == []  # ... and is gone, although it left the kernel's session
 
 
 # -- the pieces on their own (no kernel, no grading) ------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -183,3 +184,64 @@ def test_hidden_tests_show_the_exception_type_and_line_not_its_text():
     public, _ = _message(_Info(error), "public")
     assert "secret" not in hidden and "line 2" in hidden and "ValueError" in hidden
     assert "secret [1, 2, 3]" in public and "printed secret" in public
+
+
+@needs_landlock
+def test_a_notebook_kernel_runs_in_the_sandbox(tmp_path):
+    """A real ipykernel started through the autograde kernel manager: the launcher confines
+    it before it starts, and it still runs code and talks to its client over ZeroMQ."""
+    import asyncio
+
+    from autograder.nbgrader_preprocessor import SandboxedKernelManager
+
+    suite_file = sandbox.KIT_ROOT / "suites" / "mnist_cnn" / "conftest.py"
+    code = (
+        "import os, socket\n"
+        "def attempt(f):\n"
+        "    try:\n"
+        "        f()\n"
+        "        return 'allowed'\n"
+        "    except OSError as error:\n"
+        "        return type(error).__name__\n"
+        f"print({{'suite': attempt(lambda: open({str(suite_file)!r}).read()),\n"
+        f"       'kit_write': attempt(lambda: open({str(sandbox.KIT_ROOT / 'x')!r}, 'w')),\n"
+        "       'own_folder': attempt(lambda: open('written.txt', 'w').write('ok')),\n"
+        "       'connect': attempt(lambda: socket.create_connection(('127.0.0.1', 9), 2)),\n"
+        "       'signal_init': attempt(lambda: os.kill(1, 0))})\n"
+        "import autograder.nbgrader_bridge, autograder.data\n"
+        "1 + 1"
+    )
+
+    async def run() -> tuple[str, str, dict | None]:
+        manager = SandboxedKernelManager(kernel_name="python3")
+        await manager.start_kernel(cwd=str(tmp_path))
+        client = manager.client()
+        client.start_channels()
+        printed, result = [], []
+        try:
+            await client.wait_for_ready(timeout=60)
+
+            def hook(message: dict) -> None:
+                content = message["content"]
+                printed.append(content.get("text", ""))
+                result.append(content.get("data", {}).get("text/plain", ""))
+
+            reply = await client.execute_interactive(code, timeout=60, output_hook=hook)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            level = manager.sandbox_level()
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+        return "".join(printed), "".join(result), level
+
+    printed, result, level = asyncio.run(run())
+    assert result == "2"
+    seen = ast.literal_eval(printed)  # the dict the kernel printed
+    assert seen["suite"] == seen["kit_write"] == "PermissionError", seen
+    assert seen["own_folder"] == "allowed" and (tmp_path / "written.txt").read_text() == "ok"
+    assert not (sandbox.KIT_ROOT / "x").exists()
+    if landlock.abi_version() >= 4:
+        assert seen["connect"] == "PermissionError"
+    if landlock.abi_version() >= sandbox.FULL_ABI:
+        assert seen["signal_init"] == "PermissionError"
+        assert level is not None and level["level"] == "full"

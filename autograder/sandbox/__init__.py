@@ -70,6 +70,10 @@ def worker_runtime() -> Path:
     for name in _RUNTIME_PACKAGES:
         shutil.copytree(KIT_ROOT / name, package / name,
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # The engine imports the students' package (descriptions, comparisons); an editable
+    # install keeps it in the kit's checkout, which a worker cannot read.
+    shutil.copytree(Path(__import__("cnnkit_student").__file__).parent, folder / "cnnkit_student",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     folder.chmod(0o755)
     for path in folder.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
@@ -97,6 +101,15 @@ def kernel_runtime() -> Path:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     shutil.copytree(KIT_ROOT, folder / "autograder",
                     ignore=_ignore_suites_and_caches)
+    # The kit imports the students' package (the test cells' grade_cell); an editable install
+    # keeps it in the kit's checkout, which the kernel cannot read.
+    try:
+        import cnnkit_student
+    except ImportError:
+        cnnkit_student = None
+    if cnnkit_student is not None:
+        shutil.copytree(Path(cnnkit_student.__file__).parent, folder / "cnnkit_student",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     folder.chmod(0o755)
     for path in folder.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)

@@ -10,7 +10,7 @@ ABI    what this module uses it for
 1      files: read, write, execute, create, remove, only beneath the allowed folders
 2      files: re-parenting (link, rename) across folders
 3      files: truncation
-4      network: TCP bind and connect (no rule is added, so every port is refused)
+4      network: TCP bind and connect (refused on every port without a :class:`PortRule`)
 5      device ioctls
 6      scopes: signals and abstract Unix sockets stay inside the sandbox
 =====  ====================================================================================
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 _SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446
 _CREATE_RULESET_VERSION = 1 << 0
 _RULE_PATH_BENEATH = 1
+_RULE_NET_PORT = 2
 _PR_SET_NO_NEW_PRIVS = 38
 
 # File system access rights, by the ABI that introduced them.
@@ -80,6 +81,10 @@ class _PathBeneathAttr(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
+class _NetPortAttr(ctypes.Structure):
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("port", ctypes.c_uint64)]
+
+
 def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
@@ -102,12 +107,24 @@ class Rule:
     access: int
 
 
-def restrict(rules: Iterable[Rule], *, abi: int | None = None) -> dict:
+@dataclass(frozen=True)
+class PortRule:
+    """Allow ``access`` (:data:`NET_BIND_TCP`, :data:`NET_CONNECT_TCP`) on one TCP port.
+
+    Only ABI 4 and later restrict TCP; on an older kernel the rule is skipped (everything
+    stays allowed there anyway).
+    """
+
+    port: int
+    access: int
+
+
+def restrict(rules: Iterable[Rule | PortRule], *, abi: int | None = None) -> dict:
     """Restrict this thread and its future children to ``rules``.
 
     Parameters
     ----------
-    rules : iterable of Rule
+    rules : iterable of Rule or PortRule
         What stays allowed; every other file access, every TCP bind and connect (ABI >= 4),
         signals to processes outside the sandbox and abstract Unix sockets (ABI >= 6) are
         refused. Paths that do not exist are skipped.
@@ -144,7 +161,11 @@ def restrict(rules: Iterable[Rule], *, abi: int | None = None) -> dict:
         raise LandlockError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
         for rule in rules:
-            _add_rule(libc, ruleset, rule, handled_fs)
+            if isinstance(rule, PortRule):
+                if used >= 4:
+                    _add_port_rule(libc, ruleset, rule)
+            else:
+                _add_rule(libc, ruleset, rule, handled_fs)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise LandlockError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
         if libc.syscall(_SYS_RESTRICT_SELF, ruleset, ctypes.c_uint32(0)) != 0:
@@ -169,3 +190,10 @@ def _add_rule(libc: ctypes.CDLL, ruleset: int, rule: Rule, handled_fs: int) -> N
             raise LandlockError(ctypes.get_errno(), f"landlock_add_rule failed for {rule.path}")
     finally:
         os.close(fd)
+
+
+def _add_port_rule(libc: ctypes.CDLL, ruleset: int, rule: PortRule) -> None:
+    attr = _NetPortAttr(rule.access & (NET_BIND_TCP | NET_CONNECT_TCP), rule.port)
+    if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.byref(attr),
+                    ctypes.c_uint32(0)) != 0:
+        raise LandlockError(ctypes.get_errno(), f"landlock_add_rule failed for port {rule.port}")

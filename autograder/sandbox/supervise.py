@@ -69,6 +69,65 @@ def kill_everything_below(root: int, *, rounds: int = 500) -> int:
     return rounds
 
 
+def _process_table() -> dict[int, tuple[int, int, str]]:
+    """``{pid: (parent pid, start time in clock ticks, state)}`` of every process in /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command name: state, ppid, ..., starttime (field 22 of proc(5))
+        table[int(entry)] = (int(fields[1]), int(fields[19]), fields[0].decode())
+    return table
+
+
+def children_now(root: int) -> set[tuple[int, int]]:
+    """``(pid, start time)`` of the live children of ``root``: a process, not just a pid
+    (a pid may be reused), for :func:`kill_new_descendants`."""
+    return {(pid, start) for pid, (parent, start, _) in _process_table().items()
+            if parent == root}
+
+
+def kill_new_descendants(root: int, keep: set[tuple[int, int]], *, rounds: int = 500) -> int:
+    """SIGKILL every process beneath ``root`` except the subtrees of the children in ``keep``
+    (from :func:`children_now`), reap those that are ``root``'s children, and return how many
+    processes were killed.
+
+    Meant for a grader that made itself a child subreaper (``PR_SET_CHILD_SUBREAPER``): what a
+    notebook's kernel detached (double fork, ``setsid``) was re-parented to the grader, and
+    goes with the rest; the grader's own children from before are left alone.
+    """
+    killed: set[int] = set()
+    for _ in range(rounds):
+        table = _process_table()
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _, _) in table.items():
+            children.setdefault(parent, []).append(pid)
+        frontier = [pid for pid in children.get(root, []) if (pid, table[pid][1]) not in keep]
+        doomed = []
+        while frontier:
+            pid = frontier.pop()
+            doomed.append(pid)
+            frontier += children.get(pid, [])
+        if not doomed:
+            return len(killed)
+        for pid in doomed:
+            if table[pid][2] != "Z":
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                killed.add(pid)
+        for pid in doomed:
+            if table[pid][0] == root:  # only our own children: never another's exit status
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.005)
+    return len(killed)
+
+
 def _reap_all() -> None:
     while True:
         try:
