@@ -26,7 +26,7 @@ CNNKIT_TEST_MIRROR ?= $(abspath ../shared/datasets)
 # two processes; each test file stays in one process (its module fixtures are built once), and
 # the gradings of the bundled examples are shared between the processes (tests/conftest.py).
 test: $(STAMP) browser
-	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 2 --dist loadfile; code=$$?; \
+	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 2 --dist loadfile --durations=30; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is misconfigured"; fi; \
 	exit $$code
 
