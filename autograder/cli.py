@@ -130,8 +130,9 @@ def _warn_about_sandbox(results: dict[str, dict]) -> None:
               "extra_data.sandbox in results.json, and --require-sandbox", file=sys.stderr)
 
 
-def run_check(notebook: str = "", *, assignment: str | None = None) -> float:
-    """Public checks for one notebook; prints a line per check and returns the points."""
+def run_check(notebook: str = "", *, assignment: str | None = None) -> bool:
+    """Public checks for one notebook; prints a line per check and returns whether every
+    check passed."""
     from autograder.engine.results import test_report
     from autograder.engine.runner import grade_submission
 
@@ -140,7 +141,7 @@ def run_check(notebook: str = "", *, assignment: str | None = None) -> float:
     print(f"Public checks for {path.name}: {result.score:g} / {result.max_score:g} points")
     print(test_report(result))
     print("The hidden tests grade the rest of the assignment in the same way.")
-    return result.score
+    return all(test.status != "failed" for test in result.tests)
 
 
 def _only_notebook_here() -> Path:
@@ -207,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     if args.command == "check":
-        score = run_check(args.notebook, assignment=args.assignment)
-        return 0 if score > 0 else 1
+        passed = run_check(args.notebook, assignment=args.assignment)
+        return 0 if passed else 1  # any failed check is a failure, for scripts and CI
     if args.command == "grade":
         return _grade(args.path, args.out, args.assignment, args.public_only, args.verbose,
                       jobs=args.jobs, force=args.force, summary_md=args.summary_md,

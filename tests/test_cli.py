@@ -27,3 +27,10 @@ def test_release_check_passes_on_the_committed_notebooks():
     completed = _cnnkit("release", "--check")
     assert completed.returncode == 0, completed.stdout + completed.stderr[-2000:]
     assert "OUT OF SYNC" not in completed.stdout
+
+
+def test_check_exits_non_zero_when_any_public_check_fails():
+    """wrong_padding earns public points but fails the architecture check: exit code 1."""
+    completed = _cnnkit("check", "examples/01_mnist_cnn/wrong_padding.ipynb")
+    assert completed.returncode == 1, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert "FAIL" in completed.stdout and "PASS" in completed.stdout
