@@ -43,8 +43,10 @@ browser:
 	    echo "chromium is not installed and cannot be installed here: the browser test is skipped"; \
 	  fi; }
 
-# Batch grading speed with one and two lanes (a measurement, not a test).
+# Where a cold grading's seconds go, then batch grading speed with one and two lanes
+# (measurements, not tests: run them on a quiet machine).
 bench: $(STAMP)
+	$(PY) benchmarks/cold_profile.py --repeats 3
 	$(PY) benchmarks/grading_throughput.py --copies 2 --jobs 1 2
 
 lint: $(STAMP)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import io
 import json
 import os
 import resource
@@ -200,7 +201,9 @@ def run_batch(
 
     def task_of(item: SubmissionFile) -> dict:
         return {"name": item.name, "path": str(item.path), "out": str(out_dir / item.name),
-                "assignment": assignment, "public_only": public_only}
+                "assignment": assignment, "public_only": public_only,
+                # whether other submissions still wait (after this one is handed out)
+                "more_to_come": bool(pending)}
 
     lanes: list[_Lane] = []
     # Installed explicitly: a grader started in the background by a shell inherits SIGINT
@@ -307,6 +310,24 @@ def _peak_mb(who: int) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
 
 
+def _load_reference_first(task: dict) -> float:
+    """Load the reference of the task's assignment (once per lane), before its grading
+    starts: its TensorFlow import then runs while the spare workers import theirs, instead of
+    after the worker is ready. Returns the seconds it took here. A reference that fails to
+    load is left for the grading itself to report."""
+    from autograder.engine.reference import reference_module
+    from autograder.engine.runner import _resolve_assignment
+
+    began = time.monotonic()
+    quiet = io.StringIO()  # as in a grading: nothing it prints reaches the batch's output
+    with contextlib.suppress(Exception), contextlib.redirect_stdout(quiet), \
+            contextlib.redirect_stderr(quiet):
+        found = _resolve_assignment(Path(task["path"]), task["assignment"])
+        if found is not None:
+            reference_module(found.id)
+    return time.monotonic() - began
+
+
 def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
     """Grade the tasks read from ``tasks`` (JSON lines) one at a time; reply with one JSON
     line per submission once its files are written."""
@@ -320,12 +341,17 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
         while line := tasks.readline():
             task = json.loads(line)
             began = time.time()
+            reference_s = _load_reference_first(task)
+            # no replacement spares for the batch's last submission: they would only slow it
+            client.replace_taken_spares(task.get("more_to_come", True))
             client.drain_spawn_log()  # forget a spare's record from before this submission
             result = grade_submission(task["path"], name=task["name"],
                                       assignment=task["assignment"],
                                       public_only=task["public_only"])
             workers = client.drain_spawn_log()
+            writing = time.monotonic()
             write_outputs(result, Path(task["out"]))
+            reports_s = time.monotonic() - writing
             replies.write(json.dumps({
                 "name": task["name"],
                 "score": result.score,
@@ -333,6 +359,8 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
                 "passed": result.passed,
                 "tests": len(result.tests),
                 "execution_time": round(result.execution_time, 2),
+                "reports_s": round(reports_s, 3),  # results.json, feedback page, pictures
+                "reference_s": round(reference_s, 3),  # loading it (once per lane)
                 "started_at": round(began, 3),
                 "finished_at": round(time.time(), 3),
                 "workers": workers,  # the worker processes this submission's code ran in

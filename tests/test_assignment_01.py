@@ -199,9 +199,19 @@ def test_a_file_that_is_not_json_scores_zero_with_a_clear_message(broken):
     assert all("not valid notebook JSON" in t["output"] for t in result["tests"])
 
 
+def test_results_say_where_the_grading_time_went(examples):
+    profile = examples["reference"]["extra_data"]["profile"]
+    assert {"worker", "clean_worker", "reference", "mnist"} <= set(profile["fixtures_s"])
+    assert 0 < profile["test_calls_s"] <= profile["session_s"]
+    assert len(profile["slowest_calls_s"]) == 3
+    assert set(profile["slowest_calls_s"]) <= {t["tags"][0] for t in examples["reference"]["tests"]}
+
+
 def test_regrading_gives_identical_results(examples, broken):
     def stable(result: dict) -> str:
-        extra = {k: v for k, v in result["extra_data"].items() if k != "submission"}
+        # the name it was filed under, and where its seconds went: not results
+        extra = {k: v for k, v in result["extra_data"].items()
+                 if k not in ("submission", "profile")}
         kept = {k: v for k, v in result.items() if k not in ("execution_time", "extra_data")}
         # A test's own extra_data holds its duration: timing, not a result.
         kept["tests"] = [

@@ -192,6 +192,20 @@ def test_each_submission_runs_in_fresh_workers_started_ahead_of_it(batch):
 
 
 @pytestmark_slow
+def test_a_lane_loads_the_reference_once_before_its_first_grading(batch):
+    log = batch["log"]
+    runs = [log[start:end] for start, end in zip([0, *batch["log_lines"]],
+                                                 batch["log_lines"], strict=False)]
+    for run in runs:
+        for lane in {entry["lane"] for entry in run}:
+            entries = sorted((e for e in run if e["lane"] == lane), key=lambda e: e["started_at"])
+            # the first loads the reference (TensorFlow with it); the others find it loaded
+            assert entries[0]["reference_s"] > 0.5, entries[0]
+            assert all(e["reference_s"] < 0.5 for e in entries[1:]), entries
+            assert all(e["reports_s"] > 0 for e in entries)
+
+
+@pytestmark_slow
 def test_the_csv_has_a_row_per_student_and_a_column_per_test(batch):
     with open(batch["out"] / "grades.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -337,3 +351,34 @@ def test_no_notebooks_found_says_which_layouts_are_graded(tmp_path):
     assert "<folder>/<student>/<notebook>.ipynb" in message
     assert "<folder>/<student>/<assignment>/<notebook>.ipynb" in message
     assert not (tmp_path / "grades").exists()
+
+
+def test_a_lanes_last_submission_starts_no_spare_that_nothing_would_use(monkeypatch):
+    from autograder.engine import client
+
+    launched = []
+
+    class FakeProcess:
+        memory_mb = client.DEFAULT_MEMORY_MB
+        alive = True
+        warm = False
+
+        def kill(self) -> None:
+            pass
+
+    def launch(cls, memory_mb, readable=()):
+        launched.append(memory_mb)
+        return FakeProcess()
+
+    monkeypatch.setattr(client._Spawned, "launch", classmethod(launch))
+    monkeypatch.setattr(client, "_WARM", {"enabled": False, "replace": True, "spares": []})
+    client.enable_warm_spares(True)
+    assert len(launched) == client.SPARES
+    client.replace_taken_spares(True)  # more submissions wait: a taken spare is replaced
+    assert client._take_spare(client.DEFAULT_MEMORY_MB) is not None
+    assert len(launched) == client.SPARES + 1
+    client.replace_taken_spares(False)  # the last one: the waiting spares serve it, no more
+    for _ in range(client.SPARES):
+        assert client._take_spare(client.DEFAULT_MEMORY_MB) is not None
+    assert len(launched) == client.SPARES + 1
+    assert client._take_spare(client.DEFAULT_MEMORY_MB) is None  # then workers start on demand

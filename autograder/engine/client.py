@@ -431,7 +431,7 @@ _SPAWN_LOG: list[_Spawned] = []
 # that rebuilds and trains what it returned. Two spares keep both importing TensorFlow while
 # the lane (or a single grading) loads pytest, the suite and the reference.
 SPARES = 2
-_WARM: dict = {"enabled": False, "spares": []}
+_WARM: dict = {"enabled": False, "replace": True, "spares": []}
 
 
 def enable_warm_spares(enabled: bool = True) -> None:
@@ -449,6 +449,14 @@ def enable_warm_spares(enabled: bool = True) -> None:
         discard_spare()
 
 
+def replace_taken_spares(replace: bool) -> None:
+    """Whether a spare that is taken is replaced at once (the default while spares are
+    enabled). A lane grading the last submission of its batch turns this off: the spares
+    already waiting still serve that submission, but no process is started that nothing
+    would use, since it would only compete for the CPU with the grading under way."""
+    _WARM["replace"] = replace
+
+
 def _start_spare() -> None:
     spare = _Spawned.launch(DEFAULT_MEMORY_MB)
     spare.warm = True
@@ -460,7 +468,7 @@ def _take_spare(memory_mb: int) -> _Spawned | None:
     if not spares or spares[0].memory_mb != memory_mb:
         return None
     spare = spares.pop(0)
-    if _WARM["enabled"]:
+    if _WARM["enabled"] and _WARM["replace"]:
         _start_spare()
     if not spare.alive:  # it died while waiting (e.g. out of memory): start afresh
         spare.kill()

@@ -16,6 +16,7 @@ assertion's message or the student's error, never the test's source or hidden va
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -175,6 +176,26 @@ class RubricCollector:
         self.record: dict = {}
         self._outcomes: dict[str, tuple[str, str, bool]] = {}
         self._durations: dict[str, float] = {}
+        # Where a grading's seconds go (results.json extra_data.profile): collection, each
+        # session fixture's own set-up (workers, reference, data), and the tests' calls.
+        self._started = time.perf_counter()
+        self._collection = 0.0
+        self._fixtures: dict[str, float] = {}
+        self._calls: dict[str, float] = {}
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self._started = time.perf_counter()
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._collection = time.perf_counter() - self._started
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest):
+        # the fixtures it depends on are set up before this hook: their time is their own
+        began = time.perf_counter()
+        yield
+        if fixturedef.scope == "session":
+            self._fixtures[fixturedef.argname] = time.perf_counter() - began
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -182,6 +203,8 @@ class RubricCollector:
         report = outcome.get_result()
         # set-up and call (teardown comes after the result is filed)
         self._durations[item.nodeid] = self._durations.get(item.nodeid, 0.0) + report.duration
+        if report.when == "call":
+            self._calls[item.name] = report.duration
         if report.when == "call" or report.failed or report.skipped:
             if item.nodeid in self._outcomes and self._outcomes[item.nodeid][0] != "passed":
                 return  # keep the first failure (a teardown error must not hide it)
@@ -218,3 +241,12 @@ class RubricCollector:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self.record = dict(session.config.stash.get(RECORD_KEY, {}))
+        slowest = sorted(self._calls.items(), key=lambda pair: -pair[1])[:3]
+        self.record["profile"] = {
+            "session_s": round(time.perf_counter() - self._started, 3),
+            "collection_s": round(self._collection, 3),
+            "fixtures_s": {name: round(seconds, 3) for name, seconds
+                           in sorted(self._fixtures.items(), key=lambda pair: -pair[1])},
+            "test_calls_s": round(sum(self._calls.values()), 3),
+            "slowest_calls_s": {name: round(seconds, 3) for name, seconds in slowest},
+        }

@@ -1,0 +1,83 @@
+"""Benchmark: where the seconds of one cold grading go.
+
+Grades each assignment's reference notebook cold, one ``cnnkit grade`` process per grading (as
+Gradescope and the student workflow run it), ``--repeats`` times, and prints the median of:
+
+- *wall*: the whole command, measured from outside;
+- *reference*: the lane loading the reference solution (its TensorFlow import), while the
+  spare workers import theirs (``reference_s`` in the run log);
+- *fixtures*: the set-up of the suite's session fixtures during the grading (worker and clean
+  worker still starting, hidden data such as MNIST);
+- *tests*: the hidden tests' own calls (the student's functions, the grader-side training);
+- *other*: the rest: interpreter and imports of the command and of the lane, pytest
+  collection, the reports, stopping the workers.
+
+and the slowest test calls. It is a measurement, not a test: run it on a quiet machine.
+
+    .venv/bin/python benchmarks/cold_profile.py --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = ("01_mnist_cnn", "02_cats_dogs", "03_activations", "04_embeddings")
+
+
+def grade_once(assignment: str) -> dict:
+    """One cold grading of the reference; its phases in seconds and its points."""
+    notebook = ROOT / "examples" / assignment / "reference.ipynb"
+    with tempfile.TemporaryDirectory() as out:
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(notebook),
+                        "--out", out, "--assignment", assignment], cwd=ROOT, check=True,
+                       capture_output=True, env=os.environ.copy())
+        wall = time.monotonic() - started
+        data = json.loads((Path(out) / "reference" / "results.json").read_text())
+        lane = json.loads((Path(out) / "run-log.jsonl").read_text().splitlines()[-1])
+    profile = data["extra_data"]["profile"]
+    fixtures = sum(profile["fixtures_s"].values())
+    tests = profile["test_calls_s"]
+    reference = lane.get("reference_s", 0.0)
+    return {
+        "wall": wall, "reference": reference, "fixtures": fixtures, "tests": tests,
+        "other": wall - reference - fixtures - tests, "points": data["score"],
+        "slowest": profile["slowest_calls_s"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--assignment", action="append", choices=ASSIGNMENTS)
+    args = parser.parse_args(argv)
+    phases = ("wall", "reference", "fixtures", "tests", "other")
+    print("| assignment | " + " | ".join(f"{p} (s)" for p in phases)
+          + " | points | slowest test calls (s, last run) |")
+    print("|---|" + "---|" * (len(phases) + 2))
+    totals = []
+    for assignment in args.assignment or ASSIGNMENTS:
+        runs = [grade_once(assignment) for _ in range(args.repeats)]
+        medians = {p: statistics.median(r[p] for r in runs) for p in phases}
+        totals.append(medians["wall"])
+        points = sorted({r["points"] for r in runs})
+        slowest = ", ".join(f"{name} {seconds:.1f}" for name, seconds
+                            in runs[-1]["slowest"].items())
+        print(f"| {assignment} | " + " | ".join(f"{medians[p]:.1f}" for p in phases)
+              + f" | {points} | {slowest} |", flush=True)
+    print(f"\nall four, one after the other: {sum(totals):.1f} s (sum of the medians)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
