@@ -317,11 +317,14 @@ def _load_reference_first(task: dict) -> float:
     load is left for the grading itself to report."""
     from autograder.engine.reference import reference_module
     from autograder.engine.runner import _resolve_assignment
+    from autograder.startup import quiet_tensorflow
 
     began = time.monotonic()
     quiet = io.StringIO()  # as in a grading: nothing it prints reaches the batch's output
     with contextlib.suppress(Exception), contextlib.redirect_stdout(quiet), \
             contextlib.redirect_stderr(quiet):
+        # TensorFlow's C++ start-up lines would reach the terminal of whoever runs the batch
+        quiet_tensorflow()
         found = _resolve_assignment(Path(task["path"]), task["assignment"])
         if found is not None:
             reference_module(found.id)

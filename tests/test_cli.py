@@ -34,3 +34,13 @@ def test_check_exits_non_zero_when_any_public_check_fails():
     completed = _cnnkit("check", "examples/01_mnist_cnn/wrong_padding.ipynb")
     assert completed.returncode == 1, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert "FAIL" in completed.stdout and "PASS" in completed.stdout
+
+
+def test_grading_prints_no_tensorflow_start_up_lines(tmp_path):
+    """TensorFlow's C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL; none reach the terminal."""
+    completed = _cnnkit("grade", "examples/03_activations/blank.ipynb", "--out",
+                        str(tmp_path / "out"), "--assignment", "03_activations")
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    output = completed.stdout + completed.stderr
+    for noise in ("oneDNN", "cuda drivers", "absl::InitializeLog"):
+        assert noise not in output, output[-2000:]
