@@ -33,14 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ("01_mnist_cnn", "02_cats_dogs", "03_activations", "04_embeddings")
 
 
-def grade_once(assignment: str) -> dict:
-    """One cold grading of the reference; its phases in seconds and its points."""
+def grade_once(assignment: str, env: dict[str, str] | None = None) -> dict:
+    """One cold grading of the reference (``env`` added to this process's environment);
+    its phases in seconds, its points and the sandbox level it recorded."""
     notebook = ROOT / "examples" / assignment / "reference.ipynb"
     with tempfile.TemporaryDirectory() as out:
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(notebook),
                         "--out", out, "--assignment", assignment], cwd=ROOT, check=True,
-                       capture_output=True, env=os.environ.copy())
+                       capture_output=True, env={**os.environ, **(env or {})})
         wall = time.monotonic() - started
         data = json.loads((Path(out) / "reference" / "results.json").read_text())
         lane = json.loads((Path(out) / "run-log.jsonl").read_text().splitlines()[-1])
@@ -52,21 +53,29 @@ def grade_once(assignment: str) -> dict:
         "wall": wall, "reference": reference, "fixtures": fixtures, "tests": tests,
         "other": wall - reference - fixtures - tests, "points": data["score"],
         "slowest": profile["slowest_calls_s"],
+        "level": data["extra_data"].get("sandbox", {}).get("level", "?"),
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
+def arguments(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options of the cold-grading benchmarks: ``--repeats`` and ``--assignment``."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--assignment", action="append", choices=ASSIGNMENTS)
     args = parser.parse_args(argv)
+    args.assignment = args.assignment or list(ASSIGNMENTS)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(__doc__, argv)
     phases = ("wall", "reference", "fixtures", "tests", "other")
     print("| assignment | " + " | ".join(f"{p} (s)" for p in phases)
           + " | points | slowest test calls (s, last run) |")
     print("|---|" + "---|" * (len(phases) + 2))
     totals = []
-    for assignment in args.assignment or ASSIGNMENTS:
+    for assignment in args.assignment:
         runs = [grade_once(assignment) for _ in range(args.repeats)]
         medians = {p: statistics.median(r[p] for r in runs) for p in phases}
         totals.append(medians["wall"])
