@@ -85,8 +85,10 @@ def batch(tmp_path_factory) -> dict:
             shutil.copy(EXAMPLES / f"{example}.ipynb", folder / f"{example}.ipynb")
     out = tmp_path_factory.mktemp("graded")
     marker = f"CNNKIT_TEST_BATCH={uuid.uuid4().hex}"
-    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1]}
-    facts: dict = {"folder": folder, "out": out, "marker": marker}
+    # a temporary folder of the runs' own: what they leave there is seen
+    temporary = tmp_path_factory.mktemp("tmpdir")
+    env = {**os.environ, marker.split("=")[0]: marker.split("=")[1], "TMPDIR": str(temporary)}
+    facts: dict = {"folder": folder, "out": out, "marker": marker, "tmpdir": temporary}
 
     # Run 1: interrupted with SIGINT once the first results.json appears. Started with SIGINT
     # ignored, as a shell starts a background job: the grader must still honour the signal.
@@ -189,6 +191,14 @@ def test_each_submission_runs_in_fresh_workers_started_ahead_of_it(batch):
         if first_worker["spawned_at"] < entry["started_at"] - 1.0:
             warm += 1
     assert warm >= 2, log
+
+
+@pytestmark_slow
+def test_no_run_leaves_a_temporary_folder_behind(batch):
+    """Workers' scratch folders and the lanes' engine copies are removed, also when the run
+    was interrupted."""
+    left = sorted(p.name for p in batch["tmpdir"].iterdir() if p.name.startswith("cnnkit-"))
+    assert left == []
 
 
 @pytestmark_slow

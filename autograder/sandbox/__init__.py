@@ -21,6 +21,7 @@ What was enforced is reported as a *level* (:func:`describe_level`) and recorded
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import shutil
@@ -55,14 +56,19 @@ def enabled() -> bool:
     return os.environ.get(SANDBOX_ENV, "on").strip().lower() not in ("off", "0", "no")
 
 
+_RUNTIMES: list[Path] = []  # the copies worker_runtime made, removed at the end
+
+
 @functools.cache
 def worker_runtime() -> Path:
     """A folder holding a copy of the kit modules a worker imports (engine and sandbox).
 
-    Made once per grader process; the engine holds no answer, the hidden suites and the
-    reference stay out of it.
+    Made once per grader process and removed when it ends (:func:`discard_worker_runtime`);
+    the engine holds no answer, the hidden suites and the reference stay out of it.
     """
     folder = Path(tempfile.mkdtemp(prefix="cnnkit-runtime-"))
+    _RUNTIMES.append(folder)
+    atexit.register(discard_worker_runtime)
     package = folder / "autograder"
     package.mkdir()
     for name in _RUNTIME_FILES:
@@ -80,6 +86,14 @@ def worker_runtime() -> Path:
     return folder
 
 
+def discard_worker_runtime() -> None:
+    """Remove the copy :func:`worker_runtime` made (no worker may be running). Runs at exit;
+    a process that leaves with ``os._exit`` calls it first."""
+    while _RUNTIMES:
+        shutil.rmtree(_RUNTIMES.pop(), ignore_errors=True)
+    worker_runtime.cache_clear()
+
+
 @functools.cache
 def kernel_runtime() -> Path:
     """A folder holding a copy of the whole kit package except its hidden suites.
@@ -95,8 +109,6 @@ def kernel_runtime() -> Path:
     Path
         The folder to put on the kernel's ``PYTHONPATH``.
     """
-    import atexit
-
     folder = Path(tempfile.mkdtemp(prefix="cnnkit-kernel-runtime-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     shutil.copytree(KIT_ROOT, folder / "autograder",
