@@ -312,16 +312,18 @@ def _peak_mb(who: int) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
 
 
-def _load_reference_first(task: dict) -> float:
+def _load_reference_first(task: dict) -> tuple[float, str | None]:
     """Load the reference of the task's assignment (once per lane), before its grading
     starts: its TensorFlow import then runs while the spare workers import theirs, instead of
-    after the worker is ready. Returns the seconds it took here. A reference that fails to
+    after the worker is ready. Returns the seconds it took here and the assignment found (so
+    that the grading does not read the notebook for it again). A reference that fails to
     load is left for the grading itself to report."""
     from autograder.engine.reference import reference_module
     from autograder.engine.runner import _resolve_assignment
     from autograder.startup import quiet_tensorflow
 
     began = time.monotonic()
+    assignment = task["assignment"]
     quiet = io.StringIO()  # as in a grading: nothing it prints reaches the batch's output
     with contextlib.suppress(Exception), contextlib.redirect_stdout(quiet), \
             contextlib.redirect_stderr(quiet):
@@ -329,8 +331,9 @@ def _load_reference_first(task: dict) -> float:
         quiet_tensorflow()
         found = _resolve_assignment(Path(task["path"]), task["assignment"])
         if found is not None:
+            assignment = found.id
             reference_module(found.id)
-    return time.monotonic() - began
+    return time.monotonic() - began, assignment
 
 
 def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
@@ -346,12 +349,12 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
         while line := tasks.readline():
             task = json.loads(line)
             began = time.time()
-            reference_s = _load_reference_first(task)
+            reference_s, assignment = _load_reference_first(task)
             # no replacement spares for the batch's last submission: they would only slow it
-            client.replace_taken_spares(task.get("more_to_come", True))
+            client.replace_taken_spares(task["more_to_come"])
             client.drain_spawn_log()  # forget a spare's record from before this submission
             result = grade_submission(task["path"], name=task["name"],
-                                      assignment=task["assignment"],
+                                      assignment=assignment,
                                       public_only=task["public_only"])
             workers = client.drain_spawn_log()
             writing = time.monotonic()

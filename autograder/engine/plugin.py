@@ -178,7 +178,7 @@ class RubricCollector:
         self._durations: dict[str, float] = {}
         # Where a grading's seconds go (results.json extra_data.profile): collection, each
         # session fixture's own set-up (workers, reference, data), and the tests' calls.
-        self._started = time.perf_counter()
+        self._started = 0.0  # set when the session starts
         self._collection = 0.0
         self._fixtures: dict[str, float] = {}
         self._calls: dict[str, float] = {}
