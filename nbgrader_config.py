@@ -10,13 +10,27 @@ import os
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute, SaveAutoGrades
 
+from autograder.nbgrader_bridge import code_stub
 from autograder.nbgrader_preprocessor import KitGrades, SandboxedExecute
 
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
+# The language the course is taught in: "en" or "es". It chooses nbgrader's folders (the
+# English reference in solutions/ and its release in assignments/; a translation in
+# solutions/<lang>/ and assignments/<lang>/, both written by `cnnkit release`) and the language
+# of the test cells' lines and the feedback. The cnnkit command reads this line too (its
+# --lang option and $CNNKIT_LANG come first).
+COURSE_LANGUAGE = "en"
+LANGUAGE = os.environ.get("CNNKIT_LANG") or COURSE_LANGUAGE
+os.environ["CNNKIT_LANG"] = LANGUAGE
+
+# a solution region becomes this stub in the student's notebook, in the course's language
+c.ClearSolutions.code_stub = code_stub(LANGUAGE)
+
 c.CourseDirectory.course_id = "cnn-course"
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "assignments"
+c.CourseDirectory.source_directory = "solutions" if LANGUAGE == "en" else f"solutions/{LANGUAGE}"
+c.CourseDirectory.release_directory = (
+    "assignments" if LANGUAGE == "en" else f"assignments/{LANGUAGE}")
 
 # Autograde runs each notebook top to bottom. Its demo cells are locked (nbgrader restores
 # them) and shorten their training under this flag; the grading itself never re-runs them.

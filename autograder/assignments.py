@@ -101,6 +101,16 @@ class Assignment:
     def release_path(self) -> Path:
         return find_course() / "assignments" / self.id / self.notebook
 
+    def solution_path_in(self, lang: str) -> Path:
+        """The reference in ``lang``: ``solutions/<id>/`` for English, the source of every
+        language; ``solutions/<lang>/<id>/`` for a translation written by the release."""
+        return _language_folder("solutions", lang) / self.id / self.notebook
+
+    def release_path_in(self, lang: str) -> Path:
+        """The student notebook in ``lang``: ``assignments/<id>/`` for English,
+        ``assignments/<lang>/<id>/`` for another language (an nbgrader release folder each)."""
+        return _language_folder("assignments", lang) / self.id / self.notebook
+
     @property
     def suite_dir(self) -> Path:
         return PACKAGE / "suites" / self.suite
@@ -108,6 +118,52 @@ class Assignment:
     @property
     def examples_dir(self) -> Path:
         return find_course() / "examples" / self.id
+
+
+def _language_folder(kind: str, lang: str) -> Path:
+    from autograder.i18n import DEFAULT_LANGUAGE, check_language
+
+    folder = find_course() / kind
+    return folder if check_language(lang) == DEFAULT_LANGUAGE else folder / lang
+
+
+#: The course-level language setting, a line of the course's ``nbgrader_config.py``.
+COURSE_LANGUAGE_SETTING = "COURSE_LANGUAGE"
+
+
+def course_language(course: Path | None = None) -> str | None:
+    """The language the course folder's ``nbgrader_config.py`` sets (``COURSE_LANGUAGE = "es"``),
+    read without running the file; ``None`` when it sets none (or there is no course folder)."""
+    import ast
+
+    from autograder.i18n import LANGUAGES
+
+    try:
+        config = (course or find_course()) / "nbgrader_config.py"
+        tree = ast.parse(config.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, CourseNotFoundError):
+        return None
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == COURSE_LANGUAGE_SETTING
+                and isinstance(node.value, ast.Constant) and node.value.value in LANGUAGES):
+            return node.value.value
+    return None
+
+
+def choose_language(requested: str | None = None) -> str:
+    """The language of a command: ``--lang``, else ``$CNNKIT_LANG``, else the course's setting,
+    else English. It becomes the process's language and its children's (``CNNKIT_LANG``).
+    """
+    from autograder.i18n import DEFAULT_LANGUAGE, LANGUAGES, check_language, set_language
+
+    from_environment = os.environ.get("CNNKIT_LANG", "").strip().lower()
+    lang = (requested or (from_environment if from_environment in LANGUAGES else None)
+            or course_language() or DEFAULT_LANGUAGE)
+    set_language(check_language(lang))
+    os.environ["CNNKIT_LANG"] = lang
+    return lang
 
 
 def discover_assignments(suites_dir: Path = PACKAGE / "suites") -> dict:

@@ -10,6 +10,11 @@
                                         then build and scan the students' checks package
     cnnkit release --student-bundle     only build and scan the students' checks package
     cnnkit data                         say which MNIST source would be used, and why
+    cnnkit translations [--update]      check the Spanish catalogs (or update them from the code)
+
+check, grade, demo, export and gradescope take --lang en|es: the language of rubric lines,
+messages and feedback (default: $CNNKIT_LANG, else the course's COURSE_LANGUAGE in
+nbgrader_config.py, else English); release writes every language unless --lang narrows it.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from autograder.assignments import ASSIGNMENTS
+from autograder.assignments import ASSIGNMENTS, choose_language
+from autograder.i18n import LANGUAGES, _
 
 # TensorFlow's C++ logging must be silenced before anything imports it.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -138,16 +144,48 @@ def run_check(notebook: str = "", *, assignment: str | None = None) -> bool:
 
     path = Path(notebook) if notebook else _only_notebook_here()
     result = grade_submission(path, assignment=assignment, public_only=True)
-    print(f"Public checks for {path.name}: {result.score:g} / {result.max_score:g} points")
+    print(_("Public checks for {notebook}: {score:g} / {total:g} points").format(
+        notebook=path.name, score=result.score, total=result.max_score))
     print(test_report(result))
-    print("The hidden tests grade the rest of the assignment in the same way.")
+    print(_("The hidden tests grade the rest of the assignment in the same way."))
     return all(test.status != "failed" for test in result.tests)
+
+
+def _notebook_language(notebook: str) -> str | None:
+    """The language a course notebook declares (``metadata.cnnkit.lang``), if any."""
+    import json
+
+    path = Path(notebook) if notebook else None
+    if path is None:
+        notebooks = [p for p in Path.cwd().glob("*.ipynb") if not p.name.startswith(".")]
+        path = notebooks[0] if len(notebooks) == 1 else None
+    try:
+        lang = json.loads(path.read_text(encoding="utf-8"))["metadata"]["cnnkit"]["lang"]
+    except (AttributeError, OSError, ValueError, KeyError, TypeError):
+        return None
+    return lang if lang in LANGUAGES else None
+
+
+def _translations(*, update: bool) -> int:
+    """Report what the Spanish catalogs lack (exit 1), or bring them in line with the code."""
+    from autograder import translations
+
+    if update:
+        for domain in translations.domains():
+            for lang in translations.TRANSLATED:
+                print(f"updated {translations.update(domain, lang)}")
+    problems = translations.all_problems()
+    for line in problems:
+        print(line)
+    print(f"{len(problems)} missing, stale or unused translations" if problems
+          else "every message has its translation")
+    return 1 if problems else 0
 
 
 def _only_notebook_here() -> Path:
     notebooks = [p for p in Path.cwd().glob("*.ipynb") if not p.name.startswith(".")]
     if len(notebooks) != 1:
-        raise SystemExit("say which notebook to check, e.g. check('mnist_cnn.ipynb')")
+        raise SystemExit(_("say which notebook to check, e.g. check('mnist_cnn.ipynb')"))
     return notebooks[0]
 
 
@@ -197,7 +235,23 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("data", help="which MNIST source would be used")
 
+    translations = commands.add_parser(
+        "translations", help="check (or --update) the Spanish catalogs against the sources")
+    translations.add_argument("--update", action="store_true",
+                              help="add new messages to the catalogs, mark changed ones fuzzy")
+
+    for command in (check, grade, demo, export, gradescope):
+        command.add_argument("--lang", choices=LANGUAGES, default=None,
+                             help="language of rubric lines, messages and feedback (default: "
+                                  "$CNNKIT_LANG, else the course's COURSE_LANGUAGE, else en)")
+    release.add_argument("--lang", choices=LANGUAGES, action="append", default=None,
+                         help="release only this language (repeatable; default: all)")
+
     args = parser.parse_args(argv)
+    if args.command == "check":
+        choose_language(args.lang or _notebook_language(args.notebook))
+    elif args.command in ("grade", "demo", "export", "gradescope"):
+        choose_language(args.lang)
     if args.command in ("grade", "demo", "release", "gradescope"):
         from autograder.assignments import CourseNotFoundError, find_course
 
@@ -254,13 +308,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.student_bundle:
             print(BuildStudentBundle().apply())
             return 0
-        synced = release_all(check=args.check)
+        synced = release_all(check=args.check, languages=tuple(args.lang or LANGUAGES))
         synced.update(write_examples(check=args.check))
         for name, ok in synced.items():
             print(f"{name}: {'in sync' if ok else ('OUT OF SYNC' if args.check else 'written')}")
         if not args.check and not args.no_student_bundle:
             print(BuildStudentBundle().apply())
         return 0 if all(synced.values()) or not args.check else 1
+    if args.command == "translations":
+        return _translations(update=args.update)
     if args.command == "data":
         from autograder.data import describe_sources
 

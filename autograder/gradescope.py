@@ -27,6 +27,7 @@ from pathlib import Path
 
 from autograder import __version__
 from autograder.assignments import ROOT, get_assignment
+from autograder.i18n import LANGUAGES, _, current_language, language
 
 CONFIG_FILE = "cnnkit-gradescope.json"
 
@@ -81,6 +82,27 @@ fi
 """
 
 
+# The English lines of RUN_AUTOGRADER that say the autograder stopped; a zip built in another
+# language gets that sentence translated (see _run_autograder_script).
+_STOPPED_LINES = (
+    '    message="The autograder stopped (exit code $status) before writing results; please tell"\n'
+    '    message="$message the course staff."\n'
+)
+
+
+def _run_autograder_script() -> str:
+    """RUN_AUTOGRADER with its message in the language in use (the zip's)."""
+    sentence = _("The autograder stopped (exit code {status}) before writing results; please "
+                 "tell the course staff.")
+    if sentence == ("The autograder stopped (exit code {status}) before writing results; "
+                    "please tell the course staff."):
+        return RUN_AUTOGRADER
+    # it sits in a double-quoted shell string, then in a JSON string: no quote, no expansion
+    sentence = sentence.replace('"', "'").replace("`", "'").replace("\\", "").replace("$", "")
+    line = f'    message="{sentence.format(status="$status")}"\n'
+    return RUN_AUTOGRADER.replace(_STOPPED_LINES, line)
+
+
 def zip_members(assignment_id: str) -> dict[str, Path]:
     """What goes into the zip: archive name -> file in the checkout."""
     assignment = get_assignment(assignment_id)
@@ -121,10 +143,12 @@ def build_zip(assignment_id: str, target: str | os.PathLike) -> list[str]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    config = {"assignment": assignment_id, "kit_version": __version__}
+    # the language the zip is built in is the language its gradings speak
+    config = {"assignment": assignment_id, "kit_version": __version__,
+              "language": current_language()}
     temporary = target.with_name(f".{target.name}.tmp")
     with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER)):
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", _run_autograder_script())):
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.external_attr = 0o100755 << 16  # executable scripts
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -159,21 +183,27 @@ def run(root: Path) -> dict:
     Returns
     -------
     dict
-        The results.json content.
+        The results.json content, in the language the zip was built in.
     """
+    config = _config(root / "source")
+    with language(config.get("language") if config.get("language") in LANGUAGES else None):
+        return _run(root, config)
+
+
+def _run(root: Path, config: dict) -> dict:
     from autograder.engine.results import SubmissionResult, TestResult, write_json_atomic
     from autograder.engine.runner import grade_submission, write_outputs
 
-    assignment = get_assignment(_config(root / "source")["assignment"])
+    assignment = get_assignment(config["assignment"])
     results_dir = root / "results"
     notebook = find_notebook(root / "submission", assignment.notebook)
     if notebook is None:
         uploaded = sorted(p.name for p in (root / "submission").rglob("*") if p.is_file())
-        message = (f"No notebook to grade: upload {assignment.notebook} (found: "
-                   f"{', '.join(uploaded) or 'nothing'}).")
+        message = _("No notebook to grade: upload {notebook} (found: {found}).").format(
+            notebook=assignment.notebook, found=", ".join(uploaded) or _("nothing"))
         result = SubmissionResult(
             submission="submission", assignment=assignment.id, output=message,
-            tests=[TestResult(name="a notebook was submitted", nodeid="submission",
+            tests=[TestResult(name=_("a notebook was submitted"), nodeid="submission",
                               score=0.0, max_score=0.0, status="failed", output=message,
                               visibility="public")],
         )

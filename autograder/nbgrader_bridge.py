@@ -31,6 +31,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.assignments import Assignment
+from autograder.i18n import _, current_language
 
 # re-exported: the preprocessor, the tests and older notebooks import them from here
 from cnnkit_student.cells import AUTOGRADE_ENV, grade_cell  # noqa: F401
@@ -126,15 +127,31 @@ def points_per_function(lines: list[RubricLine]) -> dict[str, float]:
 
 # -- the test cells in the reference notebooks -----------------------------------------------
 def grade_cell_source(assignment_id: str, function: str, tests: int) -> str:
-    """The source of a function's autograder test cell (no test code, no hidden input)."""
+    """The source of a function's autograder test cell (no test code, no hidden input).
+
+    Its comment is in the language in use (the release's); the code lines never change.
+    """
+    comment = _(
+        "Autograder cell: the hidden tests of {function} ({tests} of them) run here when\n"
+        "your instructor grades with nbgrader. To see how you are doing now, run the\n"
+        "public checks in the last cell."
+    ).format(function=function, tests=tests)
+    # every line of the translation becomes a comment line, whatever its line breaks
     return (
-        f"# Autograder cell: the hidden tests of {function} ({tests} of them) run here when\n"
-        "# your instructor grades with nbgrader. To see how you are doing now, run the\n"
-        "# public checks in the last cell.\n"
-        "from cnnkit_student import grade_cell\n"
+        "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
+        + "from cnnkit_student import grade_cell\n"
         "\n"
         f'grade_cell("{assignment_id}", "{function}")'
     )
+
+
+def code_stub(lang: str) -> dict[str, str]:
+    """nbgrader's ``ClearSolutions.code_stub`` for a course in ``lang``: what replaces a
+    solution region in the student's notebook (nbgrader's own English default for English)."""
+    from autograder.i18n import language
+
+    with language(lang):
+        return {"python": "# " + _("YOUR CODE HERE") + "\nraise NotImplementedError()"}
 
 
 def _grade_cell(assignment_id: str, function: str, tests: int, points: float) -> NotebookNode:
@@ -205,7 +222,7 @@ GRADE_CALL = re.compile(r"""grade_cell\(\s*["']([^"']+)["']\s*,\s*["']([^"']+)["
 
 # One grading per notebook content and assignment within a process (an `nbgrader autograde`
 # run): identical submissions, such as untouched released notebooks, are graded once.
-_RESULTS: dict[tuple[str, str], dict] = {}
+_RESULTS: dict[tuple[str, str, str], dict] = {}
 
 
 def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800) -> dict:
@@ -235,7 +252,8 @@ def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800)
     RuntimeError
         When the kit could not grade the notebook at all (no result, or no rubric line).
     """
-    key = (assignment_id, hashlib.sha256(notebook.read_bytes()).hexdigest())
+    lang = current_language()  # the grading's messages are in the language of this process
+    key = (assignment_id, hashlib.sha256(notebook.read_bytes()).hexdigest(), lang)
     if key not in _RESULTS:
         with tempfile.TemporaryDirectory(prefix="cnnkit-nbgrader-") as folder:
             out = Path(folder) / "result.json"
@@ -244,7 +262,8 @@ def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800)
                     [sys.executable, "-m", "autograder.nbgrader_bridge", str(notebook),
                      assignment_id, str(out)],
                     capture_output=True, text=True, check=False, timeout=timeout,
-                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
+                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore",
+                         "CNNKIT_LANG": lang},
                 )
             except subprocess.TimeoutExpired as error:
                 raise RuntimeError(f"the kit's grading took longer than {timeout:g} s") from error
@@ -274,12 +293,15 @@ def cell_report(tests: list[dict]) -> str:
     str
         The text, ending with a newline.
     """
+    marks = {"passed": _("ok"), "skipped": _("skip"), "failed": _("FAIL")}
+    width = max(4, *(len(mark) for mark in marks.values()))  # the marks line up
+    indent = " " * (width + 3)
     lines = []
     for test in tests:
-        mark = {"passed": "ok  ", "skipped": "skip"}.get(test["status"], "FAIL")
+        mark = marks.get(test["status"], marks["failed"]).ljust(width)
         lines.append(f"{mark} {test['score']:g}/{test['max_score']:g}  {test['name']}")
         if test["output"] and test["status"] != "passed":
-            lines.append("       " + test["output"].strip().replace("\n", "\n       "))
+            lines.append(indent + test["output"].strip().replace("\n", "\n" + indent))
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,13 @@ A release is a pipeline of steps, one per class in nbgrader's style:
    scratch course, with the same settings as the top-level ``nbgrader_config.py``;
 3. :class:`CheckNoSolutionLeft` refuses a student notebook that still holds a solution marker.
 
+The reference is written once, in English. For every other language of the course,
+:class:`TranslateProse` first writes a translated reference (``solutions/<lang>/<id>/``: the
+same cells, ids, points and code, its prose from the notebook's catalog and its test cells'
+comments in that language), which then goes through steps 2 and 3 into
+``assignments/<lang>/<id>/``: nbgrader's source and release folders of a course taught in that
+language (``COURSE_LANGUAGE`` in ``nbgrader_config.py``).
+
 The files are written byte for byte as nbgrader writes them, so an instructor running
 ``nbgrader generate_assignment`` in the repository gets the committed notebooks, and
 ``cnnkit release --check`` proves that the two folders are in sync.
@@ -17,6 +24,7 @@ The files are written byte for byte as nbgrader writes them, so an instructor ru
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +35,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder.assignments import ASSIGNMENTS, Assignment, find_course
+from autograder.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -47,8 +56,31 @@ class SyncGradeCells:
         return render(synced)
 
 
+class TranslateProse:
+    """Write a synced reference's prose in another language; its code stays as it is."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def apply(self, assignment: Assignment, solution_text: str) -> str:
+        from autograder.i18n import language
+        from autograder.nbgrader_bridge import rubric, sync_grade_cells
+        from autograder.translations import notebook_catalog, translate_notebook
+
+        solution = nbformat.reads(solution_text, as_version=4)
+        translated = translate_notebook(solution, self.lang,
+                                        notebook_catalog(assignment.id, self.lang))
+        with language(self.lang):  # the test cells' comments, in the release's language
+            translated = sync_grade_cells(translated, assignment.id, rubric(assignment))
+        return render(translated)
+
+
 class GenerateAssignment:
-    """Run ``nbgrader generate_assignment`` on a reference, in a scratch course directory."""
+    """Run ``nbgrader generate_assignment`` on a reference, in a scratch course directory,
+    for a course in ``lang`` (the course's settings read the language from ``CNNKIT_LANG``)."""
+
+    def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:
+        self.lang = lang
 
     def apply(self, assignment: Assignment, solution_text: str) -> str:
         with tempfile.TemporaryDirectory(prefix="cnnkit-release-") as scratch:
@@ -61,8 +93,13 @@ class GenerateAssignment:
             shutil.copy(find_course() / "nbgrader_config.py", course / "nbgrader_config.py")
             completed = subprocess.run(
                 [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.id,
-                 "--no-db", "--force", f"--CourseDirectory.root={course}"],
+                 "--no-db", "--force", f"--CourseDirectory.root={course}",
+                 # whatever language the course's settings choose, this scratch course holds
+                 # one reference in solutions/ and gets its release in assignments/
+                 "--CourseDirectory.source_directory=solutions",
+                 "--CourseDirectory.release_directory=assignments"],
                 cwd=course, capture_output=True, text=True, check=False,
+                env={**os.environ, "CNNKIT_LANG": self.lang},
             )
             released = course / "assignments" / assignment.id / assignment.notebook
             if completed.returncode != 0 or not released.exists():
@@ -92,28 +129,43 @@ def _write_or_compare(target: Path, text: str, check: bool) -> bool:
     return current == text
 
 
-def release_assignment(assignment: Assignment, *, check: bool = False) -> dict[str, bool]:
-    """Sync the reference's test cells and write (or with ``check``, compare) the release.
+def release_assignment(assignment: Assignment, *, check: bool = False,
+                       languages: tuple[str, ...] = LANGUAGES) -> dict[str, bool]:
+    """Sync the reference's test cells and write (or with ``check``, compare) the releases.
+
+    Parameters
+    ----------
+    assignment : Assignment
+    check : bool
+        Only compare with the files on disk.
+    languages : tuple of str
+        The languages to release (the English reference is always synced).
 
     Returns
     -------
     dict
-        ``{path: already in sync}`` for the reference and the student notebook.
+        ``{path: already in sync}`` for the reference and each language's files.
     """
     original = assignment.solution_path.read_text(encoding="utf-8")
     solution_text = SyncGradeCells().apply(assignment, original)
-    released = CheckNoSolutionLeft().apply(
-        assignment, GenerateAssignment().apply(assignment, solution_text)
-    )
-    return {
-        f"solutions/{assignment.id}": _write_or_compare(
-            assignment.solution_path, solution_text, check),
-        f"assignments/{assignment.id}": _write_or_compare(
-            assignment.release_path, released, check),
-    }
+    synced = {f"solutions/{assignment.id}": _write_or_compare(
+        assignment.solution_path, solution_text, check)}
+    for lang in languages:
+        folder = assignment.id if lang == DEFAULT_LANGUAGE else f"{lang}/{assignment.id}"
+        reference = solution_text
+        if lang != DEFAULT_LANGUAGE:
+            reference = TranslateProse(lang).apply(assignment, solution_text)
+            synced[f"solutions/{folder}"] = _write_or_compare(
+                assignment.solution_path_in(lang), reference, check)
+        released = CheckNoSolutionLeft().apply(
+            assignment, GenerateAssignment(lang).apply(assignment, reference))
+        synced[f"assignments/{folder}"] = _write_or_compare(
+            assignment.release_path_in(lang), released, check)
+    return synced
 
 
-def release_all(*, check: bool = False) -> dict[str, bool]:
+def release_all(*, check: bool = False,
+                languages: tuple[str, ...] = LANGUAGES) -> dict[str, bool]:
     """Release every assignment; map each written file to whether it was already in sync.
 
     Raises
@@ -125,11 +177,36 @@ def release_all(*, check: bool = False) -> dict[str, bool]:
     problems = []
     for assignment in ASSIGNMENTS.values():
         try:
-            synced.update(release_assignment(assignment, check=check))
+            synced.update(release_assignment(assignment, check=check, languages=languages))
         except (ValueError, RuntimeError) as error:
             problems.append(f"{assignment.id}: {error}")
+    synced.update(release_documents(check=check, languages=languages))
     if problems:
         raise RuntimeError("could not release:\n" + "\n".join(problems))
+    return synced
+
+
+def release_documents(*, check: bool = False,
+                      languages: tuple[str, ...] = LANGUAGES) -> dict[str, bool]:
+    """Write (or compare) each student-facing document in every other language, block by
+    block from its catalog (``assignments/CONTRACT.md`` -> ``assignments/es/CONTRACT.md``)."""
+    from autograder.translations import (
+        DOCUMENTS,
+        document_catalog,
+        document_path,
+        translate_markdown,
+    )
+
+    synced = {}
+    for name in DOCUMENTS:
+        english = document_path(name, DEFAULT_LANGUAGE).read_text(encoding="utf-8")
+        for lang in languages:
+            if lang == DEFAULT_LANGUAGE:
+                continue
+            target = document_path(name, lang)
+            text = translate_markdown(english, document_catalog(name, lang))
+            synced[str(target.relative_to(find_course()))] = _write_or_compare(target, text,
+                                                                               check)
     return synced
 
 

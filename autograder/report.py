@@ -14,7 +14,8 @@ import base64
 import html
 from pathlib import Path
 
-from autograder.engine.results import outcome, write_text_atomic
+from autograder.engine.results import outcome, outcome_word, write_text_atomic
+from autograder.i18n import _, current_language, ngettext
 
 FEEDBACK_FILE = "feedback.html"
 
@@ -53,18 +54,22 @@ def _summary(tests: list[dict]) -> str:
     """What failed, first: each check not passed with the points it lost (a link to it)."""
     failed = [t for t in tests if outcome(t) == "failed"]
     if not failed:
-        return '<div class="summary all-passed" id="summary">Every check passed.</div>'
+        return ('<div class="summary all-passed" id="summary">'
+                f'{html.escape(_("Every check passed."))}</div>')
     lost = sum(t.get("max_score", 0) - t.get("score", 0) for t in failed)
-    checks = "check" if len(failed) == 1 else "checks"
     items = "".join(
         f'<li><a href="#test-{html.escape((t.get("tags") or [""])[0])}">'
         f'{html.escape(t.get("name", ""))}</a>: '
-        f'{t.get("max_score", 0) - t.get("score", 0):g} of {t.get("max_score", 0):g} '
-        "points lost</li>"
+        + html.escape(_("{lost:g} of {points:g} points lost").format(
+            lost=t.get("max_score", 0) - t.get("score", 0), points=t.get("max_score", 0)))
+        + "</li>"
         for t in failed
     )
-    return (f'<div class="summary" id="summary"><b>{len(failed)} {checks} not passed, '
-            f"{lost:g} points lost:</b><ul>{items}</ul></div>")
+    heading = ngettext("{count} check not passed, {lost:g} points lost:",
+                       "{count} checks not passed, {lost:g} points lost:",
+                       len(failed)).format(count=len(failed), lost=lost)
+    return (f'<div class="summary" id="summary"><b>{html.escape(heading)}'
+            f"</b><ul>{items}</ul></div>")
 
 
 def _data_uri(folder: Path, relative: str | None) -> str | None:
@@ -104,12 +109,17 @@ def feedback_html(data: dict, folder: Path) -> str:
     assignment = html.escape(str(extra.get("assignment") or ""))
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Feedback: {who}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>Feedback for {who}</h1>",
-        f'<div class="meta">Assignment {assignment}</div>',
-        f'<div class="total" id="total">{data.get("score", 0):g} / '
-        f'{data.get("max_score", 0):g} points</div>',
+        f'<html lang="{html.escape(current_language())}"><head><meta charset="utf-8">',
+        # who and assignment are escaped already: escape the sentence, then fill it in
+        "<title>" + html.escape(_("Feedback: {who}")).format(who=who)
+        + f"</title><style>{_STYLE}</style></head><body>",
+        "<h1>" + html.escape(_("Feedback for {who}")).format(who=who) + "</h1>",
+        '<div class="meta">'
+        + html.escape(_("Assignment {assignment}")).format(assignment=assignment) + "</div>",
+        '<div class="total" id="total">'
+        + html.escape(_("{score:g} / {points:g} points").format(
+            score=data.get("score", 0), points=data.get("max_score", 0)))
+        + "</div>",
         _summary(data.get("tests", [])),
     ]
     for test in data.get("tests", []):
@@ -120,7 +130,7 @@ def feedback_html(data: dict, folder: Path) -> str:
                      f'id="test-{html.escape(test_id)}" data-test="{html.escape(test_id)}">')
         parts.append(
             '<div class="head">'
-            f'<span class="badge">{"not run" if status == "skipped" else status}</span>'
+            f'<span class="badge">{html.escape(outcome_word(status))}</span>'
             f'<span class="points">{test.get("score", 0):g} / {test.get("max_score", 0):g}</span>'
             f'<span class="name">{html.escape(test.get("name", ""))}</span>'
             "</div>"
@@ -133,14 +143,18 @@ def feedback_html(data: dict, folder: Path) -> str:
             mine = _data_uri(folder, picture.get("student"))
             theirs = _data_uri(folder, picture.get("reference")) if visible else None
             if mine:
-                figures.append(_figure(mine, f"Your figure ({label})", "student"))
+                figures.append(_figure(mine, _("Your figure ({label})").format(label=label),
+                                       "student"))
             if theirs:
-                figures.append(_figure(theirs, f"Reference ({label})", "reference"))
+                figures.append(_figure(theirs, _("Reference ({label})").format(label=label),
+                                       "reference"))
         if figures:
             parts.append(f'<div class="pictures">{"".join(figures)}</div>')
             if not visible:
-                parts.append('<div class="hidden-note">The reference picture of a hidden '
-                             "check is not shown.</div>")
+                parts.append('<div class="hidden-note">'
+                             + html.escape(_("The reference picture of a hidden check is not "
+                                             "shown."))
+                             + "</div>")
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)

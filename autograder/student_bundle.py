@@ -295,6 +295,19 @@ class Bundle:
     scan: ScanResult
 
 
+def compile_catalogs(locale_dir: Path) -> list[Path]:
+    """Compile every ``.po`` catalog under ``locale_dir`` to the ``.mo`` the wheel ships (a
+    student's machine needs no Babel to read them)."""
+    from cnnkit_student.i18n import compile_po
+
+    written = []
+    for source in sorted(locale_dir.glob("*/LC_MESSAGES/*.po")):
+        target = source.with_suffix(".mo")
+        target.write_bytes(compile_po(source.read_bytes()))
+        written.append(target)
+    return written
+
+
 def build_bundle(out: Path = DEFAULT_OUT, *, scan: bool = True) -> Bundle:
     """Build the students' package into ``out`` and scan it.
 
@@ -326,6 +339,7 @@ def build_bundle(out: Path = DEFAULT_OUT, *, scan: bool = True) -> Bundle:
     # The loaders read the course's datasets manifest (URLs, checksums); a student's machine
     # has no course folder, so the package carries a copy of it, made here from the one file.
     shutil.copy(MANIFEST_PATH, out / "src" / "cnnkit_student" / "datasets" / "manifest.json")
+    compile_catalogs(out / "src" / "cnnkit_student" / "locale")
     dist = out / "dist"
     completed = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index",

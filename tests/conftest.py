@@ -15,6 +15,9 @@ os.environ["CNNKIT_OFFLINE"] = "1"
 os.environ.pop("CNNKIT_DATA_DIR", None)
 os.environ.pop("CNNKIT_MNIST_SOURCE", None)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The tests read English unless they ask for Spanish (--lang es): a language set in the
+# shell of whoever runs them must not change what they see.
+os.environ.pop("CNNKIT_LANG", None)
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -97,11 +97,12 @@ print("orphan started:", started.stdout.strip())
 """
 
 
-def _nbgrader(course: Path, *args: str) -> str:
+def _nbgrader(course: Path, *args: str, env: dict | None = None) -> str:
     # nbgrader runs `alembic` from PATH to set up the gradebook: as in an activated venv.
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    environment = dict(os.environ if env is None else env)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
     completed = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course, env={**os.environ, "PATH": path},
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env={**environment, "PATH": path},
         capture_output=True, text=True, timeout=1200, check=False,
     )
     output = completed.stdout + completed.stderr

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 
 from autograder.assignments import ASSIGNMENTS
 from autograder.examples import write_examples
+from autograder.i18n import LANGUAGES
 from autograder.release import SOLUTION_MARKERS, release_all, solution_lines
 
 
 def test_student_notebooks_are_in_sync_with_the_solutions():
     synced = release_all(check=True)
     assert synced and all(synced.values()), f"run `cnnkit release`: {synced}"
+    # every language has its reference and its release
+    assert {f"solutions/es/{a}" for a in ASSIGNMENTS} <= set(synced)
+    assert {f"assignments/es/{a}" for a in ASSIGNMENTS} <= set(synced)
 
 
 def test_example_submissions_are_in_sync_with_the_solutions():
@@ -19,10 +24,11 @@ def test_example_submissions_are_in_sync_with_the_solutions():
     assert synced and all(synced.values()), f"run `cnnkit release`: {synced}"
 
 
-def test_no_solution_line_survives_in_a_student_notebook():
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_solution_line_survives_in_a_student_notebook(lang):
     for assignment in ASSIGNMENTS.values():
-        solution = nbformat.read(assignment.solution_path, as_version=4)
-        released = nbformat.read(assignment.release_path, as_version=4)
+        solution = nbformat.read(assignment.solution_path_in(lang), as_version=4)
+        released = nbformat.read(assignment.release_path_in(lang), as_version=4)
         secret = solution_lines(solution)
         assert len(secret) > 20, "the reference should hold real solution code"
         # the cells students answer in hold the signature, the docstring and a stub only
@@ -38,7 +44,7 @@ def test_no_solution_line_survives_in_a_student_notebook():
         everywhere = {line.strip() for cell in released.cells for line in cell.source.splitlines()}
         long_leaks = {line for line in secret & everywhere if len(line) > 30}
         assert not long_leaks, f"{assignment.id}: solution lines in the release: {long_leaks}"
-        text = assignment.release_path.read_text(encoding="utf-8")
+        text = assignment.release_path_in(lang).read_text(encoding="utf-8")
         assert not any(marker in text for marker in SOLUTION_MARKERS)
         answer_cells = [c for c in released.cells
                         if c.get("metadata", {}).get("nbgrader", {}).get("solution")]

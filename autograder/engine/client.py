@@ -26,6 +26,7 @@ from typing import Any
 from autograder import sandbox
 from autograder.engine import protocol
 from autograder.engine.notebook import Submission
+from autograder.i18n import N_, _, translated
 
 DEFAULT_CALL_TIMEOUT = float(os.environ.get("CNNKIT_CALL_TIMEOUT", "60"))
 DEFAULT_MEMORY_MB = int(os.environ.get("CNNKIT_WORKER_MEMORY_MB", "6144"))
@@ -52,7 +53,7 @@ class StudentCodeError(Exception):
 
     def __str__(self) -> str:
         if self.output:
-            return f"{self.message}\nYour code printed (last lines):\n{self.output}"
+            return f"{self.message}\n{_('Your code printed (last lines):')}\n{self.output}"
         return self.message
 
 
@@ -133,7 +134,10 @@ class Worker:
         except (EOFError, TimeoutError, protocol.ProtocolError) as error:
             detail = clean_output(self._read_log())
             self.stop()
-            raise WorkerCrashed(f"the grading worker could not start ({error}). {detail}") from None
+            raise WorkerCrashed(
+                _("the grading worker could not start ({error}). {detail}").format(
+                    error=error, detail=detail)
+            ) from None
         self.versions = {k: v for k, v in ready.items() if k not in ("ready", "pid")}
         loaded = self._request(
             {
@@ -144,7 +148,7 @@ class Worker:
                 ],
             },
             timeout=max(self.call_timeout, 60.0),
-            what="loading your notebook's definitions",
+            what=_("loading your notebook's definitions"),
         )
         self.load_errors = loaded["errors"]
         self.callables = loaded["callables"]
@@ -203,8 +207,9 @@ class Worker:
             output = clean_output(self._read_log())
             self.stop()
             raise CallTimeout(
-                f"{what} did not finish within {timeout:.0f} s and was stopped "
-                "(an endless loop, or far more work than needed?)",
+                _("{what} did not finish within {seconds:.0f} s and was stopped "
+                  "(an endless loop, or far more work than needed?)").format(
+                    what=what, seconds=timeout),
                 output=output,
             ) from None
         except (EOFError, BrokenPipeError, protocol.ProtocolError) as error:
@@ -267,7 +272,7 @@ class Worker:
         return self._request(
             {"op": "inspect", "target": self._unwrap(target), "kind": kind},
             timeout=timeout,
-            what=f"describing the {kind} your code returned",
+            what=_describing(kind),
         )
 
     def tool(self, name: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
@@ -283,19 +288,20 @@ class Worker:
     def _missing_message(self, function: str) -> str:
         problem = self.submission.problem_for(function)
         if problem is not None:
-            return f"{function} could not be loaded: {problem.message}"
+            return _("{function} could not be loaded: {problem}").format(
+                function=function, problem=problem.message)
         for error in self.load_errors:
             if function in error["names"]:
-                return f"{function} could not be loaded: {error['message']}"
-        message = f"no function named {function} was found in your notebook"
+                return _("{function} could not be loaded: {problem}").format(
+                    function=function, problem=_load_error_message(error))
         if self.submission.problems or self.load_errors:
             firsts = [p.message for p in self.submission.problems] + [
-                e["message"] for e in self.load_errors
+                _load_error_message(e) for e in self.load_errors
             ]
-            message += f" (note: {firsts[0]})"
-        else:
-            message += "; keep the name given in the assignment"
-        return message
+            return _("no function named {function} was found in your notebook "
+                     "(note: {note})").format(function=function, note=firsts[0])
+        return _("no function named {function} was found in your notebook; "
+                 "keep the name given in the assignment").format(function=function)
 
 
 
@@ -521,20 +527,53 @@ def _worker_environment() -> dict[str, str]:
     return env
 
 
+#: What the grader was doing when it asked a worker to describe an object, by kind of object
+#: (see :data:`autograder.engine.introspect.INSPECTORS`); translated when used.
+_DESCRIBING = {
+    "model": N_("describing the model your code returned"),
+    "compilation": N_("describing the compilation your code returned"),
+    "history": N_("describing the history your code returned"),
+    "figure": N_("describing the figure your code returned"),
+    "export": N_("describing the export your code returned"),
+}
+
+
+def _describing(kind: str) -> str:
+    if kind in _DESCRIBING:
+        return translated(_DESCRIBING[kind])
+    return _("describing the {kind} your code returned").format(kind=kind)
+
+
+def _load_error_message(error: dict) -> str:
+    """The sentence for a cell that failed when the worker loaded it, in the language in use,
+    from the plain parts the worker sent (its English ``message`` if the parts are missing)."""
+    if "type" not in error or "detail" not in error:
+        return str(error.get("message", ""))
+    if error.get("line"):
+        return _("cell {cell} raised {kind} at line {line} when its definitions were loaded: "
+                 "{detail}").format(cell=error["cell"], kind=error["type"], line=error["line"],
+                                    detail=error["detail"])
+    return _("cell {cell} raised {kind} when its definitions were loaded: {detail}").format(
+        cell=error["cell"], kind=error["type"], detail=error["detail"])
+
+
 def _crash_message(what: str, returncode: int | None, seconds: float) -> str:
     if returncode is not None and returncode < 0:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
-            name = f"signal {-returncode}"
-        cause = f"it was killed by {name}"
+            name = _("signal {number}").format(number=-returncode)
         if -returncode in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV):
-            cause += " (most often: memory ran out)"
+            cause = _("it was killed by {signal} (most often: memory ran out)").format(signal=name)
+        else:
+            cause = _("it was killed by {signal}").format(signal=name)
     elif returncode is not None:
-        cause = f"the process exited with code {returncode} (sys.exit or os._exit in your code?)"
+        cause = _("the process exited with code {code} "
+                  "(sys.exit or os._exit in your code?)").format(code=returncode)
     else:
-        cause = "the process stopped answering"
-    return f"{what} stopped the grading worker after {seconds:.1f} s: {cause}"
+        cause = _("the process stopped answering")
+    return _("{what} stopped the grading worker after {seconds:.1f} s: {cause}").format(
+        what=what, seconds=seconds, cause=cause)
 
 
 def _student_error(error: dict, what: str, output: str, worker: Worker) -> StudentCodeError:
@@ -543,21 +582,29 @@ def _student_error(error: dict, what: str, output: str, worker: Worker) -> Stude
         return MissingFunction(worker._missing_message(error["message"]), output=output)
     if error.get("not_implemented"):
         return NotImplementedYet(
-            f"{what} is not implemented yet (it raises NotImplementedError)", output=output
+            _("{what} is not implemented yet (it raises NotImplementedError)").format(what=what),
+            output=output,
         )
     message = error.get("message", "")
-    text = f"{what} raised {kind}: {message}" if message else f"{what} raised {kind}"
+    if message:
+        text = _("{what} raised {kind}: {message}").format(what=what, kind=kind, message=message)
+    else:
+        text = _("{what} raised {kind}").format(what=what, kind=kind)
     frames = error.get("traceback") or []
-    brief = f"{what} raised {kind}" + (f" ({frames[-1]})" if frames else "")
+    if frames:
+        brief = _("{what} raised {kind} ({where})").format(what=what, kind=kind, where=frames[-1])
+    else:
+        brief = _("{what} raised {kind}").format(what=what, kind=kind)
     if error.get("memory"):
-        text += (
-            f" - it tried to use more memory than the grader allows "
-            f"({worker.memory_mb} MiB for the whole worker)"
-        )
+        text += " - " + _(
+            "it tried to use more memory than the grader allows "
+            "({memory} MiB for the whole worker)"
+        ).format(memory=worker.memory_mb)
     if error.get("traceback"):
         text += "\n  " + "\n  ".join(error["traceback"])
     if error.get("memory"):
-        brief += f" - more memory than the grader allows ({worker.memory_mb} MiB)"
+        brief += " - " + _("more memory than the grader allows ({memory} MiB)").format(
+            memory=worker.memory_mb)
     return StudentCodeError(text, output=output, kind=str(kind), brief=brief)
 
 
@@ -580,7 +627,8 @@ class RemoteObject:
     def check_alive(self) -> None:
         if self.worker.generation != self.generation or not self.worker.alive:
             raise WorkerCrashed(
-                f"this {self.short_type} was lost when the grading worker had to be restarted"
+                _("this {type} was lost when the grading worker had to be restarted").format(
+                    type=self.short_type)
             )
 
     def call(self, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:

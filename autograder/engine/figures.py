@@ -9,6 +9,7 @@ from __future__ import annotations
 
 # The comparison is the students' package's code (one copy for the public checks and for the
 # grader's suites), re-exported here under the names the suites import.
+from autograder.i18n import _
 from cnnkit_student.describe import (
     IGNORABLE,
     compare_figures,
@@ -52,7 +53,8 @@ def student_figure(result, function: str) -> dict:
 
     Fails the calling test with a rubric message when ``function`` returned something else.
     """
-    assert hasattr(result, "inspect"), f"{function} must return a matplotlib Figure"
+    message = _("{function} must return a matplotlib Figure").format(function=function)
+    assert hasattr(result, "inspect"), message
     described = result.inspect("figure")
-    assert described["is_figure"], f"{function} must return a matplotlib Figure"
+    assert described["is_figure"], message
     return described

@@ -7,6 +7,7 @@ import json
 
 # The comparison of architectures is the students' package's code (one copy for the public
 # checks and for the grader's suites), re-exported here under the name the suites import.
+from autograder.i18n import _
 from cnnkit_student.describe import first_difference
 
 __all__ = ["first_difference", "model_spec_problem"]
@@ -33,34 +34,35 @@ def model_spec_problem(spec: dict) -> str | None:
         One sentence for the student.
     """
     if not spec.get("is_model"):
-        return f"a keras.Model is expected, but a {spec.get('class')} was returned"
+        return _("a keras.Model is expected, but a {kind} was returned").format(
+            kind=spec.get("class"))
     compile_config = spec.get("compile")
     if isinstance(compile_config, str) and '"unserializable"' in compile_config:
-        return ("the model's compile settings cannot be saved as a configuration: use "
-                "Keras's own optimizers, losses and metrics (by name or class)")
+        return _("the model's compile settings cannot be saved as a configuration: use "
+                 "Keras's own optimizers, losses and metrics (by name or class)")
     try:
         documents = [json.loads(spec["config"])]
         if compile_config:
             documents.append(json.loads(compile_config))
     except (KeyError, TypeError, ValueError):
-        return "the model's configuration could not be read"
+        return _("the model's configuration could not be read")
     if not isinstance(documents[0], dict) or "class_name" not in documents[0]:
-        return "the model's configuration could not be read"
+        return _("the model's configuration could not be read")
     for document in documents:
         for node in _objects_in(document):
             module = node.get("module")
             name = node.get("class_name")
             registered = node.get("registered_name")
             if module is not None and not _is_keras_module(str(module)):
-                return (f"{name} (from {module}) is not accepted: build the model from "
-                        "Keras's own layers, optimizers and losses, without custom classes "
-                        "or functions")
+                return _("{name} (from {module}) is not accepted: build the model from "
+                         "Keras's own layers, optimizers and losses, without custom classes "
+                         "or functions").format(name=name, module=module)
             if module is None and registered is not None:
-                return (f"the custom class {name} is not accepted: build the model from "
-                        "Keras's own layers")
+                return _("the custom class {name} is not accepted: build the model from "
+                         "Keras's own layers").format(name=name)
             if name in _CODE_CARRYING:
-                return (f"a {name} layer is not accepted: it carries code the grader cannot "
-                        "rebuild; use Keras's built-in layers")
+                return _("a {name} layer is not accepted: it carries code the grader cannot "
+                         "rebuild; use Keras's built-in layers").format(name=name)
     return None
 
 

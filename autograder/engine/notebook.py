@@ -19,6 +19,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.i18n import _
+
 _DEF_NAME = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
 
 
@@ -72,13 +74,15 @@ class Submission:
 
     def summary(self) -> str:
         """One line saying what was taken from the notebook."""
-        names = ", ".join(self.defined_names) or "nothing"
-        text = f"taken from {len(self.cells)} code cell(s): {names}"
+        names = ", ".join(self.defined_names) or _("nothing")
+        parts = [_("taken from {count} code cell(s): {names}").format(
+            count=len(self.cells), names=names)]
         if self.skipped_statements:
-            text += f"; {self.skipped_statements} top-level statement(s) not run at grading time"
+            parts.append(_("{count} top-level statement(s) not run at grading time").format(
+                count=self.skipped_statements))
         if self.problems:
-            text += f"; {len(self.problems)} cell(s) could not be read"
-        return text
+            parts.append(_("{count} cell(s) could not be read").format(count=len(self.problems)))
+        return "; ".join(parts)
 
 
 def _is_plain_literal(node: ast.AST | None) -> bool:
@@ -159,10 +163,10 @@ def extract_cell(number: int, cell_source: str) -> tuple[CodeCell | None, LoadPr
         tree = ast.parse(source, filename=f"<cell {number}>")
     except SyntaxError as error:
         names = tuple(_DEF_NAME.findall(source))
-        message = (
-            f"cell {number} has a syntax error at line {error.lineno}: {error.msg}; "
+        message = _(
+            "cell {cell} has a syntax error at line {line}: {error}; "
             "nothing in that cell could be graded"
-        )
+        ).format(cell=number, line=error.lineno, error=error.msg)
         return None, LoadProblem(number, "syntax", message, names), 0
 
     lines = source.splitlines()
@@ -220,22 +224,26 @@ def load_submission(path: str | Path) -> Submission:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SubmissionError(f"the notebook {path.name} was not found") from None
+        raise SubmissionError(
+            _("the notebook {name} was not found").format(name=path.name)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise SubmissionError(f"the notebook {path.name} could not be read: {error}") from None
+        raise SubmissionError(_("the notebook {name} could not be read: {error}").format(
+            name=path.name, error=error)) from None
     try:
         json.loads(text)
     except json.JSONDecodeError as error:
         raise SubmissionError(
-            f"{path.name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: "
-            f"{error.msg}); was it edited outside Jupyter or saved half-way?"
+            _("{name} is not valid notebook JSON (line {line}, column {column}: {error}); "
+              "was it edited outside Jupyter or saved half-way?").format(
+                name=path.name, line=error.lineno, column=error.colno, error=error.msg)
         ) from None
     try:
         notebook = nbformat.reads(text, as_version=4)
         if not isinstance(notebook.get("cells"), list):
-            raise ValueError("it has no list of cells")
+            raise ValueError(_("it has no list of cells"))
     except Exception as error:  # nbformat raises several kinds for a non-notebook file
-        raise SubmissionError(f"{path.name} is not a Jupyter notebook: {error}") from None
+        raise SubmissionError(_("{name} is not a Jupyter notebook: {error}").format(
+            name=path.name, error=error)) from None
 
     submission = Submission(path=path, assignment=_assignment_of(notebook))
     for number, cell in enumerate(notebook.get("cells", []), start=1):

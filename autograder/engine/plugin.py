@@ -24,6 +24,7 @@ from autograder.engine.client import Student, StudentCodeError, Worker
 from autograder.engine.client import clean_worker as clean_worker_process
 from autograder.engine.notebook import SubmissionError, load_submission
 from autograder.engine.results import TestResult
+from autograder.i18n import _, translated
 
 log = logging.getLogger("cnnkit.grader")
 
@@ -54,6 +55,8 @@ def rubric_of(item: pytest.Item) -> tuple[float, str]:
 
 
 def rubric_name(item: pytest.Item) -> str:
+    """The rubric line of a test, in English: its docstring's first paragraph (whitespace
+    folded), which is also its message id in the grader's catalog."""
     doc = getattr(item.function, "__doc__", None) if hasattr(item, "function") else None
     if doc and doc.strip():
         first_paragraph = doc.strip().split("\n\n")[0]
@@ -158,12 +161,12 @@ def _message(excinfo: pytest.ExceptionInfo, visibility: str = "public") -> tuple
         return str(error), False
     if isinstance(error, AssertionError):
         text = str(error).strip()
-        return (text or "the check did not pass"), False
+        return (text or _("the check did not pass")), False
     if isinstance(error, pytest.skip.Exception):
         return str(error), False
     return (
-        f"the grader could not finish this check ({type(error).__name__}); "
-        "this is a problem of the grading kit, please report it",
+        _("the grader could not finish this check ({error}); this is a problem of the grading "
+          "kit, please report it").format(error=type(error).__name__),
         True,
     )
 
@@ -220,13 +223,13 @@ class RubricCollector:
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_teardown(self, item: pytest.Item) -> None:
         status, message, grader_error = self._outcomes.get(
-            item.nodeid, ("failed", "the check did not run", True)
+            item.nodeid, ("failed", _("the check did not run"), True)
         )
         points, visibility = rubric_of(item)
         kept = item.config.stash.get(PICTURES_KEY, {}).get(item.nodeid, [])
         self.results.append(
             TestResult(
-                name=rubric_name(item),
+                name=translated(rubric_name(item)),
                 nodeid=item.nodeid,
                 score=points if status == "passed" else 0.0,
                 max_score=0.0 if status == "skipped" else points,

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.i18n import N_, _, translated
+
 # Public checks are visible at once; hidden ones show only after grades are published,
 # and their messages never contain hidden inputs or answers.
 GRADESCOPE_VISIBILITY = {"public": "visible", "hidden": "after_published"}
@@ -54,7 +56,8 @@ class TestResult:
             # Gradescope knows only passed and failed: a check that did not run has no status
             # there, 0 of 0 points, and says so and why; the kit's readers see extra_data.
             del data["status"]
-            data["output"] = f"Not run: {self.output}" if self.output else "Not run"
+            data["output"] = (_("Not run: {reason}").format(reason=self.output) if self.output
+                              else _("Not run"))
             extra["skipped"] = True
         if self.duration is not None:  # a test's own extra_data: Gradescope's schema allows it
             extra["duration"] = round(self.duration, 3)
@@ -204,11 +207,20 @@ def test_report(result: SubmissionResult, *, only_failed: bool = False) -> str:
     for test in result.tests:
         if only_failed and test.status == "passed":
             continue
-        mark = {"passed": "PASS", "skipped": "SKIP"}.get(test.status, "FAIL")
+        mark = {"passed": _("PASS"), "skipped": _("SKIP")}.get(test.status, _("FAIL"))
         lines.append(f"  {mark} {test.score:g}/{test.max_score:g}  {test.name}")
         if test.status != "passed" and test.output:
             lines += [f"         {line}" for line in test.output.splitlines()]
     return "\n".join(lines)
+
+
+#: The word shown for each outcome (see :func:`outcome`); translated when shown.
+OUTCOME_WORDS = {"passed": N_("passed"), "failed": N_("failed"), "skipped": N_("not run")}
+
+
+def outcome_word(status: str) -> str:
+    """The word a student reads for an outcome (``"skipped"`` reads "not run")."""
+    return translated(OUTCOME_WORDS[status]) if status in OUTCOME_WORDS else status
 
 
 def outcome(test: dict) -> str:

@@ -28,6 +28,7 @@ from autograder.assignments import Assignment, get_assignment, guess_assignment
 from autograder.engine.notebook import SubmissionError, load_submission
 from autograder.engine.plugin import RubricCollector
 from autograder.engine.results import SubmissionResult, TestResult, write_json_atomic
+from autograder.i18n import DEFAULT_LANGUAGE, _, current_language
 
 log = logging.getLogger("cnnkit.grader")
 
@@ -181,7 +182,8 @@ def grade_submission(
     started = time.monotonic()
     found = _resolve_assignment(path, assignment)
     if found is None:
-        return _error_result(name, None, "could not tell which assignment this notebook is for")
+        return _error_result(name, None,
+                             _("could not tell which assignment this notebook is for"))
     collector = RubricCollector()
     args = [
         str(found.suite_dir),
@@ -201,10 +203,11 @@ def grade_submission(
             exit_code = pytest.main(args, plugins=[collector])
     except Exception:  # noqa: BLE001 - the batch must go on
         log.error("grading %s crashed:\n%s", path, traceback.format_exc())
-        return _error_result(name, found.id, "the grader crashed on this submission")
+        return _error_result(name, found.id, _("the grader crashed on this submission"))
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         log.error("pytest exit code %s for %s:\n%s", exit_code, path, buffer.getvalue())
-        return _error_result(name, found.id, f"the hidden suite did not run (pytest {exit_code})")
+        return _error_result(name, found.id, _("the hidden suite did not run (pytest {code})"
+                                               ).format(code=exit_code))
     result = SubmissionResult(submission=name, assignment=found.id, tests=collector.results)
     try:
         result.output = load_submission(path).summary()
@@ -214,6 +217,7 @@ def grade_submission(
     result.extra = {
         "kit_version": __version__,
         "public_only": public_only,
+        "lang": current_language(),  # the language of rubric lines, messages and feedback
         # what resuming a batch compares: the notebook's bytes and the grader's own files
         "fingerprint": notebook_fingerprint(path),
         "grader_fingerprint": grader_fingerprint(found.id),
@@ -279,7 +283,7 @@ def finished_result(item: SubmissionFile, out_dir: str | os.PathLike, *,
 
     Finished means: ``results.json`` is complete JSON, was written by a normal grading (not a
     crash of the kit), records this notebook's fingerprint, the same grader fingerprint and the
-    same mode (public checks only, or all).
+    same mode (public checks only, or all) and the same language.
     """
     path = Path(out_dir) / item.name / "results.json"
     try:
@@ -292,6 +296,8 @@ def finished_result(item: SubmissionFile, out_dir: str | os.PathLike, *,
         return None
     if bool(extra.get("public_only")) != public_only:
         return None
+    if extra.get("lang", DEFAULT_LANGUAGE) != current_language():
+        return None  # graded in another language: its messages and feedback would not match
     if assignment and extra.get("assignment") != assignment:
         return None
     try:

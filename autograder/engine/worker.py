@@ -87,12 +87,18 @@ class Session:
                 # KeyboardInterrupt and SystemExit included: the grader stops a worker with
                 # SIGKILL, never SIGINT, so an interrupt here is the cell's own doing and
                 # costs that cell only.
+                # The parts travel as plain data: the grader builds the sentence in the
+                # course's language (this process never translates). "message" is the same
+                # sentence in English, for readers that want one line.
                 described = describe_exception(error)
                 line = described["line"]
                 where = f" at line {line}" if line else ""
                 errors.append(
                     {
                         "cell": cell["number"],
+                        "type": described["type"],
+                        "line": line,
+                        "detail": described["message"],
                         "message": (
                             f"cell {cell['number']} raised {described['type']}{where} when its "
                             f"definitions were loaded: {described['message']}"

@@ -18,6 +18,7 @@ from autograder.data import load_mnist
 from autograder.engine.client import NotImplementedYet, StudentCodeError
 from autograder.engine.reference import reference_module
 from autograder.engine.tools.activations import DEFAULT_NAMES, activation_cnn
+from autograder.i18n import _
 
 ASSIGNMENT = "03_activations"
 # Layer names without "conv" or "pool" in them: a network may call its layers anything.
@@ -113,14 +114,19 @@ def activations_of(reference, network: Network, images, *, include_pooling=False
 
 
 def expect_value_error(call, label: str) -> None:
-    """Assert that a student's call raises ValueError (a plain return is a failure too)."""
+    """Assert that a student's call raises ValueError (a plain return is a failure too).
+
+    ``label`` (already translated) completes the sentence: "for a model without convolutions".
+    """
     try:
         call()
     except NotImplementedYet:
         raise
     except StudentCodeError as error:
         assert error.kind == "ValueError", (
-            f"ValueError is expected {label}, got: {error.message}"
+            _("ValueError is expected {label}, got: {message}").format(label=label,
+                                                                       message=error.message)
         )
     else:
-        raise AssertionError(f"ValueError is expected {label}; nothing was raised")
+        raise AssertionError(
+            _("ValueError is expected {label}; nothing was raised").format(label=label))

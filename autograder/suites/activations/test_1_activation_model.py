@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from autograder.engine.client import StudentCodeError, rebuild_model
+from autograder.i18n import _
 from autograder.suites.activations.conftest import activations_of, expect_value_error
 
 # Both sides run the same float32 network on the same input; only the order of floating-point
@@ -26,13 +27,15 @@ def _rebuilt(model, clean_worker, label: str):
     """The student's activation model rebuilt in the clean worker; a value that cannot be
     rebuilt (not a keras.Model, a custom class) fails the check with the reason."""
     if not hasattr(model, "inspect"):
-        raise AssertionError(f"for {label}: the first item must be a keras.Model")
+        raise AssertionError(
+            _("for {label}: the first item must be a keras.Model").format(label=label))
     try:
         return rebuild_model(model, clean_worker)
     except StudentCodeError as error:
         if type(error) is not StudentCodeError or error.kind:
             raise  # the student's code failed (or the worker crashed) while exporting it
-        raise AssertionError(f"for {label}: {error.message}") from None
+        raise AssertionError(_("for {label}: {message}").format(label=label,
+                                                                message=error.message)) from None
 
 
 def _check(student, worker, clean_worker, reference, network, images, include_pooling,
@@ -40,7 +43,7 @@ def _check(student, worker, clean_worker, reference, network, images, include_po
     result = student.build_activation_model(network.in_worker(worker),
                                             include_pooling=include_pooling)
     assert isinstance(result, tuple) and len(result) == 2, (
-        f"for {label}: a pair (activation_model, layer_names) is expected"
+        _("for {label}: a pair (activation_model, layer_names) is expected").format(label=label)
     )
     model, names = result
     rebuilt = _rebuilt(model, clean_worker, label)
@@ -49,20 +52,22 @@ def _check(student, worker, clean_worker, reference, network, images, include_po
     names = list(names) if isinstance(names, (list, tuple)) else names
     # The names of the grader's networks are part of its inputs: say how many, not which.
     assert names == expected_names, (
-        f"for {label}: the layer names are not those of the chosen layers in the order of "
-        f"model.layers ({len(expected_names)} expected, got "
-        f"{len(names) if isinstance(names, list) else type(names).__name__})"
+        _("for {label}: the layer names are not those of the chosen layers in the order of "
+          "model.layers ({expected} expected, got {got})").format(
+            label=label, expected=len(expected_names),
+            got=len(names) if isinstance(names, list) else type(names).__name__)
     )
     outputs = clean_worker.tool("activation_outputs", rebuilt, images)
     assert len(outputs) == len(expected), (
-        f"for {label}: the model has {len(outputs)} outputs, {len(expected)} expected "
-        "(one per chosen layer)"
+        _("for {label}: the model has {got} outputs, {expected} expected "
+          "(one per chosen layer)").format(label=label, got=len(outputs), expected=len(expected))
     )
     for position, (output, wanted, name) in enumerate(zip(outputs, expected, names,
                                                           strict=True), start=1):
         assert output.shape == wanted.shape and np.allclose(output, wanted,
                                                             atol=ACTIVATION_ATOL), (
-            f"for {label}: output {position} ({name}) is not that layer's activation"
+            _("for {label}: output {position} ({name}) is not that layer's activation").format(
+                label=label, position=position, name=name)
         )
 
 
@@ -72,7 +77,7 @@ def test_activation_model_returns_the_convolutions_feature_maps(
 ):
     """build_activation_model: one output per convolution, in order, and their names."""
     _check(student, worker, clean_worker, reference, networks["public"], public_digit, False,
-           "the digit network")
+           _("the digit network"))
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
@@ -82,11 +87,11 @@ def test_activation_model_chooses_layers_by_type(
     """build_activation_model: chooses layers by type whatever their names, adds the pooling
     layers on request, and works on a colour network."""
     _check(student, worker, clean_worker, reference, networks["hidden"], hidden_digits, False,
-           "a network whose layers are not named after their type")
+           _("a network whose layers are not named after their type"))
     _check(student, worker, clean_worker, reference, networks["hidden"], hidden_digits, True,
-           "the same network with include_pooling=True")
+           _("the same network with include_pooling=True"))
     _check(student, worker, clean_worker, reference, networks["colour"], cat, True,
-           "a colour network with include_pooling=True")
+           _("a colour network with include_pooling=True"))
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
@@ -96,4 +101,4 @@ def test_activation_model_rejects_a_model_without_convolutions(student, worker):
     # the student's function raised, which no tool of that worker measures.
     dense_only = worker.tool("tiny_classifier", (28, 28, 1), 10)
     expect_value_error(lambda: student.build_activation_model(dense_only),
-                       "for a model without convolutions")
+                       _("for a model without convolutions"))

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.i18n import _
+
 SEED = 0
 EMBEDDING_UNITS = 64
 CACHE_VERSION = "1"
@@ -176,7 +178,8 @@ def mnist_embeddings(mnist) -> Embeddings:
     def compute() -> dict[str, np.ndarray]:
         x_train = mnist.x_train.astype(np.float32)[..., None] / 255.0
         x_test = mnist.x_test.astype(np.float32)[..., None] / 255.0
-        result, _ = _train_in_clean_worker(x_train, mnist.y_train, x_test, 10, MNIST_BUDGET)
+        result, _worker_versions = _train_in_clean_worker(x_train, mnist.y_train, x_test,
+                                                          10, MNIST_BUDGET)
         return {"train": result["train"], "test": result["test"]}
 
     arrays = _cached("mnist", parameters, compute)
@@ -197,10 +200,9 @@ def cats_dogs_embeddings(folder: str) -> Embeddings:
         # The images are read only when the embeddings are not cached yet.
         x_train, y_train = load_arrays(data.train_dir, data.classes, CATS_DOGS_SIZE)
         x_test, y_test = load_arrays(data.test_dir, data.classes, CATS_DOGS_SIZE)
-        result, _ = _train_in_clean_worker(x_train.astype(np.float32) / 255.0,
-                                           y_train.astype(np.int64),
-                                           x_test.astype(np.float32) / 255.0, 2,
-                                           CATS_DOGS_BUDGET)
+        result, _worker_versions = _train_in_clean_worker(
+            x_train.astype(np.float32) / 255.0, y_train.astype(np.int64),
+            x_test.astype(np.float32) / 255.0, 2, CATS_DOGS_BUDGET)
         return {"train": result["train"], "test": result["test"],
                 "y_train": y_train.astype(np.int64), "y_test": y_test.astype(np.int64)}
 
@@ -228,7 +230,7 @@ def pipeline_accuracy(student, worker, clean_worker, embeddings: Embeddings) -> 
                                         timeout=PIPELINE_TIMEOUT)).reshape(-1)
     if predicted.shape != embeddings.y_test.shape:
         raise AssertionError(
-            f"the pipeline gave {predicted.size} predictions for {embeddings.y_test.size} "
-            "embeddings"
+            _("the pipeline gave {got} predictions for {expected} embeddings").format(
+                got=predicted.size, expected=embeddings.y_test.size)
         )
     return float(np.mean(predicted == embeddings.y_test))

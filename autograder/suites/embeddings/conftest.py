@@ -17,6 +17,7 @@ from PIL import Image
 
 from autograder.data import find_mirror, load_mnist
 from autograder.engine.reference import reference_module
+from autograder.i18n import _
 from autograder.suites.embeddings import budget
 
 ASSIGNMENT = "04_embeddings"
@@ -95,8 +96,8 @@ def cats_dogs_embeddings(grading_record) -> budget.Embeddings:
     folder = find_mirror()
     if folder is None:
         pytest.skip(
-            "skipped: no cats-vs-dogs mirror on this grader (set CNNKIT_DATA_DIR to the "
-            "cats_and_dogs_filtered folder or to the directory that holds it)"
+            _("skipped: no cats-vs-dogs mirror on this grader (set CNNKIT_DATA_DIR to the "
+              "cats_and_dogs_filtered folder or to the directory that holds it)")
         )
     embeddings = _cats_dogs_embeddings(str(folder))
     grading_record["cats_dogs_mirror"] = embeddings.detail

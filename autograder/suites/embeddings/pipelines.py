@@ -20,6 +20,7 @@ import numpy as np
 
 from autograder.engine.client import RemoteObject
 from autograder.engine.tools.embeddings import allowed_estimators
+from autograder.i18n import _
 
 # A fit in the clean worker and one in the student's worker run the same scikit-learn on the
 # same arrays: the statistics agree to the last bits (measured with `calibrate`: difference
@@ -64,24 +65,27 @@ def _plain(value: Any) -> bool:
 
 def _step(entry: Any, allowed: dict) -> Step:
     if not isinstance(entry, dict):
-        raise AssertionError("the pipeline's steps could not be read")
+        raise AssertionError(_("the pipeline's steps could not be read"))
     name, module, qualname = (entry.get(k) for k in ("name", "module", "qualname"))
     params, fitted, unsupported = entry.get("params"), entry.get("fitted"), entry.get("unsupported")
     if not (isinstance(name, str) and isinstance(module, str) and isinstance(qualname, str)
             and isinstance(params, dict) and isinstance(fitted, dict)
             and isinstance(unsupported, list)):
-        raise AssertionError("the pipeline's steps could not be read")
+        raise AssertionError(_("the pipeline's steps could not be read"))
     if not module.startswith("sklearn.") or (module, qualname) not in allowed:
         raise AssertionError(
-            f"the step {_short(name)!r}, a {_short(qualname)} (from {_short(module)}), is not "
-            "accepted: build the pipeline from scikit-learn's own scalers, PCA and classifiers"
+            _("the step {name!r}, a {qualname} (from {module}), is not "
+              "accepted: build the pipeline from scikit-learn's own scalers, PCA and "
+              "classifiers").format(name=_short(name), qualname=_short(qualname),
+                                    module=_short(module))
         )
     if unsupported or not all(isinstance(k, str) and _plain(v) for k, v in params.items()):
         key = next((str(k) for k in unsupported), None) or next(
             str(k) for k, v in params.items() if not (isinstance(k, str) and _plain(v)))
         raise AssertionError(
-            f"the setting {_short(key)!r} of the step {name!r} is not accepted: give "
-            "scikit-learn's estimators plain settings (numbers, strings, None)"
+            _("the setting {key!r} of the step {name!r} is not accepted: give "
+              "scikit-learn's estimators plain settings (numbers, strings, None)").format(
+                key=_short(key), name=name)
         )
     known = entry.get("known")
     return Step(name, module, qualname, dict(params),
@@ -110,15 +114,17 @@ def read_pipeline(worker, result: Any, *, known: tuple = ()) -> list[Step]:
     """
     if not isinstance(result, RemoteObject):
         raise AssertionError(
-            f"a fitted sklearn.pipeline.Pipeline is expected, got {type(result).__name__}")
+            _("a fitted sklearn.pipeline.Pipeline is expected, got {got}").format(
+                got=type(result).__name__))
     spec = worker.tool("export_pipeline", result, known=list(known))
     if not isinstance(spec, dict) or not spec.get("is_pipeline"):
         kind = spec.get("type") if isinstance(spec, dict) else type(spec).__name__
         raise AssertionError(
-            f"a fitted sklearn.pipeline.Pipeline is expected, got {_short(kind)}")
+            _("a fitted sklearn.pipeline.Pipeline is expected, got {got}").format(
+                got=_short(kind)))
     steps = spec.get("steps")
     if not isinstance(steps, list) or not steps:
-        raise AssertionError("the pipeline's steps could not be read")
+        raise AssertionError(_("the pipeline's steps could not be read"))
     allowed = allowed_estimators()
     return [_step(entry, allowed) for entry in steps]
 
@@ -181,7 +187,8 @@ def verify_fitted(clean_worker, steps: list[Step], x, y, *, timeout: float | Non
         for attribute, value in wanted["fitted"].items():
             if attribute not in step.fitted:
                 raise AssertionError(
-                    f"the pipeline should be fitted: its step {step.name!r} is not")
+                    _("the pipeline should be fitted: its step {name!r} is not").format(
+                        name=step.name))
             mine, value = _array(step.fitted[attribute]), np.asarray(value)
             if attribute == "components_":
                 variances = np.asarray(wanted["fitted"].get("explained_variance_", []))
@@ -190,7 +197,8 @@ def verify_fitted(clean_worker, steps: list[Step], x, y, *, timeout: float | Non
                 same = mine is not None and _close(mine, value)
             if not same:
                 raise AssertionError(
-                    f"the pipeline should be fitted on the data it is given: the fitted "
-                    f"{attribute} of its step {step.name!r} is not that of a fit on that data"
+                    _("the pipeline should be fitted on the data it is given: the fitted "
+                      "{attribute} of its step {name!r} is not that of a fit on that "
+                      "data").format(attribute=attribute, name=step.name)
                 )
     return rebuilt

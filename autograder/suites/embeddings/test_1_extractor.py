@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.engine.client import rebuild_model
+from autograder.i18n import _
 
 # The fixed CNN of the kit (engine/tools/embeddings.py): conv_1, pool_1, conv_2, pool_2,
 # flatten, embedding (64 units), output (10 units).
@@ -42,16 +43,17 @@ def _check_layer(worker, clean_worker, student, digits, layer, label: str) -> No
     summary, rebuilt = _summary(clean_worker, student.build_feature_extractor(model, layer))
     expected = np.asarray(clean_worker.tool("layer_output", clean_model, layer, digits))
     assert summary["inputs"] == [[None, *INPUT_SHAPE]], (
-        f"for {label}: the extractor should take the model's own input, (None, 28, 28, 1)"
+        _("for {label}: the extractor should take the model's own input, "
+          "(None, 28, 28, 1)").format(label=label)
     )
     assert summary["outputs"] == [[None, *expected.shape[1:]]], (
-        f"for {label}: the extractor's output shape is {_shapes(summary)}, which is not "
-        "the chosen layer's output shape"
+        _("for {label}: the extractor's output shape is {shapes}, which is not "
+          "the chosen layer's output shape").format(label=label, shapes=_shapes(summary))
     )
     features = np.asarray(rebuilt.call("predict", digits, verbose=0))
     assert features.shape == expected.shape and np.allclose(features, expected, atol=1e-5), (
-        f"for {label}: the extractor's outputs differ from the chosen layer's outputs (does it "
-        "reuse the trained layers of the model it was given?)"
+        _("for {label}: the extractor's outputs differ from the chosen layer's outputs (does "
+          "it reuse the trained layers of the model it was given?)").format(label=label)
     )
 
 
@@ -59,15 +61,15 @@ def _check_layer(worker, clean_worker, student, digits, layer, label: str) -> No
 def test_extractor_stops_at_the_layer_before_the_output_by_default(student, worker,
                                                                    clean_worker, digits):
     """build_feature_extractor: without a layer, outputs the layer before the output layer."""
-    _, model = _networks(worker, clean_worker)
-    summary, _ = _summary(clean_worker, student.build_feature_extractor(model))
+    _clean_model, model = _networks(worker, clean_worker)
+    summary, _rebuilt = _summary(clean_worker, student.build_feature_extractor(model))
     assert summary["outputs"] == [[None, 64]], (
-        "the default extractor should output the 64-unit layer just before the 10-unit "
-        f"output layer; its output shape is {_shapes(summary)}"
+        _("the default extractor should output the 64-unit layer just before the 10-unit "
+          "output layer; its output shape is {shapes}").format(shapes=_shapes(summary))
     )
     assert summary["output_layer"] == "embedding", (
-        f"the default extractor ends at layer {summary['output_layer']!r}, not at the layer "
-        "before the output"
+        _("the default extractor ends at layer {layer!r}, not at the layer "
+          "before the output").format(layer=summary["output_layer"])
     )
 
 
@@ -75,7 +77,7 @@ def test_extractor_stops_at_the_layer_before_the_output_by_default(student, work
 def test_extractor_follows_a_layer_name_or_index(student, worker, clean_worker, digits):
     """build_feature_extractor: a layer given by name or by (negative) index gives that
     layer's outputs, computed with the model's own weights."""
-    for layer, label in [("pool_2", "a layer given by name"),
-                         (2, "a layer given by index"),
-                         (-3, "a layer given by a negative index")]:
+    for layer, label in [("pool_2", _("a layer given by name")),
+                         (2, _("a layer given by index")),
+                         (-3, _("a layer given by a negative index"))]:
         _check_layer(worker, clean_worker, student, digits[:6], layer, label)

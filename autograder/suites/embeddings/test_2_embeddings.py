@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autograder.i18n import _
 from autograder.suites.embeddings.conftest import TREE_SIDE, ImageTree
 
 BATCH = 5
@@ -28,18 +29,22 @@ def _embeddings(student, worker, tree: ImageTree, *, shuffle: bool, seed: int):
     extractor = worker.tool("flatten_model", (TREE_SIDE, TREE_SIDE, 1))
     result = student.extract_embeddings(extractor, iterator)
     assert isinstance(result, tuple) and len(result) == 2, (
-        "a pair (embeddings, labels) is expected"
+        _("a pair (embeddings, labels) is expected")
     )
     embeddings, returned = (np.asarray(v) for v in result)
     n, d = tree.pixels.shape
     assert embeddings.shape == (n, d), (
-        f"{n} images of {TREE_SIDE}x{TREE_SIDE} pixels through a flattening extractor should "
-        f"give embeddings of shape ({n}, {d}), got {embeddings.shape}"
+        _("{n} images of {side}x{side} pixels through a flattening extractor should "
+          "give embeddings of shape ({n}, {d}), got {got}").format(
+            n=n, side=TREE_SIDE, d=d, got=embeddings.shape)
     )
-    assert returned.shape == (n,), f"one label per image is expected: shape ({n},), got " \
-        f"{returned.shape}"
-    assert returned.dtype.kind in "iu", f"labels must be integers, got {returned.dtype}"
-    assert embeddings.dtype == np.float32, f"embeddings must be float32, got {embeddings.dtype}"
+    assert returned.shape == (n,), (
+        _("one label per image is expected: shape ({n},), got {got}").format(
+            n=n, got=returned.shape))
+    assert returned.dtype.kind in "iu", (
+        _("labels must be integers, got {dtype}").format(dtype=returned.dtype))
+    assert embeddings.dtype == np.float32, (
+        _("embeddings must be float32, got {dtype}").format(dtype=embeddings.dtype))
     return embeddings, returned
 
 
@@ -56,10 +61,10 @@ def test_embeddings_of_an_iterator_in_file_order(student, worker, image_tree):
     embeddings, returned = _embeddings(student, worker, image_tree, shuffle=False, seed=0)
     sources = _sources(embeddings, image_tree.pixels)
     assert np.array_equal(sources, np.arange(len(image_tree.labels))), (
-        "every image should appear once, in the iterator's order"
+        _("every image should appear once, in the iterator's order")
     )
     assert np.array_equal(returned, image_tree.labels), (
-        "the labels are not the images' class indices"
+        _("the labels are not the images' class indices")
     )
 
 
@@ -79,20 +84,20 @@ def test_embeddings_stay_aligned_with_labels_when_the_iterator_shuffles(
     served.call("__next__")
     order = clean_worker.tool("iterator_order", served)["index_array"]
     assert order is not None and not np.array_equal(order, np.arange(len(labels))), (
-        "the grader's iterator did not shuffle; this is a kit problem"
+        _("the grader's iterator did not shuffle; this is a kit problem")
     )
     embeddings, returned = _embeddings(student, worker, image_tree, shuffle=True,
                                        seed=SHUFFLE_SEED)
     sources = _sources(embeddings, image_tree.pixels)
-    assert np.all(sources >= 0), "some embeddings are not the output of any image"
+    assert np.all(sources >= 0), _("some embeddings are not the output of any image")
     assert np.array_equal(np.sort(sources), np.arange(len(labels))), (
-        "every image must appear exactly once: read one full pass of the iterator"
+        _("every image must appear exactly once: read one full pass of the iterator")
     )
     wrong = int(np.sum(returned != labels[sources]))
     assert wrong == 0, (
-        f"{wrong} of {len(labels)} embeddings sit beside another image's label: with a "
-        "shuffling iterator, take the labels from the same batches as the images, not from "
-        "iterator.classes"
+        _("{wrong} of {total} embeddings sit beside another image's label: with a "
+          "shuffling iterator, take the labels from the same batches as the images, not from "
+          "iterator.classes").format(wrong=wrong, total=len(labels))
     )
     # The iterator is an input built in the student's worker, where code could swap the kit's
     # builder for one that does not shuffle; rejecting results in the files' order would stop

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autograder.i18n import _
 from autograder.suites.embeddings import budget
 from autograder.suites.embeddings.pipelines import read_pipeline, verify_fitted
 
@@ -19,7 +20,7 @@ STEPS = [("scaler", "StandardScaler"), ("pca", "PCA"), ("classifier", "SVC")]
 
 def _pca(steps) -> object:
     pca = [step for step in steps if step.qualname == "PCA"]
-    assert pca, "the pipeline has no PCA step"
+    assert pca, _("the pipeline has no PCA step")
     return pca[0]
 
 
@@ -33,16 +34,17 @@ def _kept(step) -> int | None:
 def test_classifier_is_a_fitted_scaler_pca_svc_pipeline(student, worker, clean_worker, blobs):
     """make_embedding_classifier: a fitted Pipeline of StandardScaler, PCA and SVC, in that
     order, keeping n_components components."""
-    x_train, y_train, _, _ = blobs
+    x_train, y_train, _x_test, _y_test = blobs
     steps = read_pipeline(worker, student.make_embedding_classifier(x_train, y_train,
                                                                     n_components=5))
     names = [(s.name, s.qualname) for s in steps]
-    assert names == STEPS, f"the steps should be {STEPS}, got {names}"
+    assert names == STEPS, _("the steps should be {expected}, got {got}").format(
+        expected=STEPS, got=names)
     verify_fitted(clean_worker, steps, x_train, y_train)
     kept = _kept(steps[1])
     assert kept == 5, (
-        "with 60 examples of 8 features, the PCA should keep the n_components asked (5), it "
-        f"keeps {kept}"
+        _("with 60 examples of 8 features, the PCA should keep the n_components asked (5), "
+          "it keeps {kept}").format(kept=kept)
     )
 
 
@@ -52,8 +54,8 @@ def test_classifier_caps_the_components_on_tiny_data(student, worker, clean_work
     features, so tiny data does not raise."""
     rng = np.random.default_rng(9)
     cases = {
-        "6 examples of 12 features": (rng.normal(size=(6, 12)), np.arange(6) % 2, 6),
-        "40 examples of 3 features": (rng.normal(size=(40, 3)), np.arange(40) % 2, 3),
+        _("6 examples of 12 features"): (rng.normal(size=(6, 12)), np.arange(6) % 2, 6),
+        _("40 examples of 3 features"): (rng.normal(size=(40, 3)), np.arange(40) % 2, 3),
     }
     for label, (x, y, cap) in cases.items():
         steps = read_pipeline(worker, student.make_embedding_classifier(x, y, n_components=50))
@@ -61,8 +63,8 @@ def test_classifier_caps_the_components_on_tiny_data(student, worker, clean_work
         verify_fitted(clean_worker, steps, x, y)
         kept = _kept(pca)
         assert kept == cap, (
-            f"for {label} and n_components=50, the PCA should keep {cap} components, it keeps "
-            f"{kept}"
+            _("for {label} and n_components=50, the PCA should keep {cap} components, it "
+              "keeps {kept}").format(label=label, cap=cap, kept=kept)
         )
 
 
@@ -76,7 +78,7 @@ def test_classifier_uses_the_classifier_it_is_given(student, worker, clean_worke
     and the PCA is seeded with seed."""
     from sklearn.tree import DecisionTreeClassifier
 
-    x_train, y_train, _, _ = blobs
+    x_train, y_train, _x_test, _y_test = blobs
     given = worker.tool("seeded_classifier", GIVEN["kind"], seed=GIVEN["seed"],
                         max_depth=GIVEN["max_depth"])
     steps = read_pipeline(worker, student.make_embedding_classifier(
@@ -88,11 +90,12 @@ def test_classifier_uses_the_classifier_it_is_given(student, worker, clean_worke
                                       max_depth=GIVEN["max_depth"]).get_params(deep=False)
     assert last.known == 0 and last.qualname == "DecisionTreeClassifier" and all(
         last.params.get(key) == value for key, value in settings.items()), (
-        f"the last step should be the classifier given (fitted), got a {last.qualname}"
+        _("the last step should be the classifier given (fitted), got a {got}").format(
+            got=last.qualname)
     )
     pca = [s for s in steps if s.qualname == "PCA"]
     assert pca and pca[0].params.get("random_state") == 11, (
-        "the PCA's random_state should be seed"
+        _("the PCA's random_state should be seed")
     )
     verify_fitted(clean_worker, steps, x_train, y_train)
 
@@ -105,8 +108,9 @@ def test_pipeline_classifies_cnn_embeddings_of_real_digits(student, worker, clea
     required = budget.threshold(mnist_embeddings.source)
     accuracy = budget.pipeline_accuracy(student, worker, clean_worker, mnist_embeddings)
     assert accuracy >= required, (
-        f"test accuracy {accuracy:.3f} is below the {required:.3f} required on the digits' "
-        "embeddings; check the scaler, the PCA and the default SVC"
+        _("test accuracy {accuracy:.3f} is below the {required:.3f} required on the digits' "
+          "embeddings; check the scaler, the PCA and the default SVC").format(
+            accuracy=accuracy, required=required)
     )
 
 
@@ -118,6 +122,7 @@ def test_pipeline_classifies_cnn_embeddings_of_cats_and_dogs(student, worker, cl
     required = budget.threshold(cats_dogs_embeddings.source)
     accuracy = budget.pipeline_accuracy(student, worker, clean_worker, cats_dogs_embeddings)
     assert accuracy >= required, (
-        f"test accuracy {accuracy:.3f} is below the {required:.3f} required on the photos' "
-        "embeddings; check the scaler, the PCA and the default SVC"
+        _("test accuracy {accuracy:.3f} is below the {required:.3f} required on the photos' "
+          "embeddings; check the scaler, the PCA and the default SVC").format(
+            accuracy=accuracy, required=required)
     )

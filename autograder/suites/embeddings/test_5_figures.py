@@ -11,6 +11,36 @@ import numpy as np
 import pytest
 
 from autograder.engine.figures import describe_and_close, plot_axes, student_figure
+from autograder.i18n import _
+from cnnkit_student.describe import says
+
+# Titles name their split in English or Spanish (cnnkit_student.describe.says).
+
+
+def _messages(split: str) -> dict[str, str]:
+    """The messages about the ``split`` axes ("train": the left one, "test": the right one),
+    whole sentences so that each reads naturally once translated."""
+    if split == "train":
+        return {
+            "title": _("the left axes' title should say 'train'"),
+            "count": _("the train axes should show {expected} points, it shows {shown}"),
+            "projection": _(
+                "the train points are not the embeddings projected on the first two PCA "
+                "components of the training embeddings (fit the PCA on the training set only, "
+                "without scaling, and use it for both sets)"),
+            "colours": _("the train points are not coloured by class: one colour per class is "
+                         "expected"),
+        }
+    return {
+        "title": _("the right axes' title should say 'test'"),
+        "count": _("the test axes should show {expected} points, it shows {shown}"),
+        "projection": _(
+            "the test points are not the embeddings projected on the first two PCA "
+            "components of the training embeddings (fit the PCA on the training set only, "
+            "without scaling, and use it for both sets)"),
+        "colours": _("the test points are not coloured by class: one colour per class is "
+                     "expected"),
+    }
 
 
 def _points(axes: dict) -> tuple[np.ndarray, list]:
@@ -40,12 +70,13 @@ def _by_position(figure: dict) -> list[dict]:
     return sorted(plot_axes(figure), key=_position)
 
 
-def _compare(student_ax: dict, expected_ax: dict, label: str) -> None:
+def _compare(student_ax: dict, expected_ax: dict, split: str) -> None:
+    messages = _messages(split)
     points, keys = _points(student_ax)
     expected, expected_keys = _points(expected_ax)
     labels = [key[1] for key in expected_keys]
     assert len(points) == len(expected), (
-        f"the {label} axes should show {len(expected)} points, it shows {len(points)}"
+        messages["count"].format(expected=len(expected), shown=len(points))
     )
     scale = max(float(np.abs(expected).max()), 1e-12)
     # A PCA component is defined up to its sign: flip each one to the closer orientation.
@@ -57,14 +88,10 @@ def _compare(student_ax: dict, expected_ax: dict, label: str) -> None:
     distances = np.abs(points[:, None, :] - expected[None, :, :]).max(axis=2)
     matched = distances.argmin(axis=1)
     close = distances[np.arange(len(points)), matched] <= 1e-3 * scale
-    assert close.all() and len(set(matched.tolist())) == len(points), (
-        f"the {label} points are not the embeddings projected on the first two PCA components "
-        "of the training embeddings (fit the PCA on the training set only, without scaling, "
-        "and use it for both sets)"
-    )
+    assert close.all() and len(set(matched.tolist())) == len(points), messages["projection"]
     pairs = {(keys[i], labels[j]) for i, j in enumerate(matched)}
-    assert len({k for k, _ in pairs}) == len(pairs) == len({v for _, v in pairs}), (
-        f"the {label} points are not coloured by class: one colour per class is expected"
+    assert len({k for k, _label in pairs}) == len(pairs) == len({v for _key, v in pairs}), (
+        messages["colours"]
     )
 
 
@@ -76,17 +103,17 @@ def test_scatter_puts_train_and_test_side_by_side(student, blobs):
     described = student_figure(student.plot_embeddings_2d(x_train, y_train, x_test, y_test),
                                "plot_embeddings_2d")
     axes = _by_position(described)
-    assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"
+    assert len(axes) == 2, (
+        _("two axes (plus optional colour bars) are expected, got {got}").format(got=len(axes)))
     assert [_position(ax) for ax in axes] == [[0, 0], [0, 1]], (
-        "the two axes should sit side by side in one row"
+        _("the two axes should sit side by side in one row")
     )
     for ax, split, count in zip(axes, ("train", "test"), (len(x_train), len(x_test)),
                                 strict=True):
-        assert split in ax["title"].lower(), (
-            f"the {'left' if split == 'train' else 'right'} axes' title should say {split!r}"
-        )
+        messages = _messages(split)
+        assert says(ax["title"], split), messages["title"]
         shown = len(_points(ax)[0])
-        assert shown == count, f"the {split} axes should show {count} points, it shows {shown}"
+        assert shown == count, messages["count"].format(expected=count, shown=shown)
 
 
 @pytest.mark.rubric(points=3, visibility="hidden")
@@ -101,6 +128,7 @@ def test_scatter_points_are_the_training_pca_projection(
     described = student_figure(student.plot_embeddings_2d(*args), "plot_embeddings_2d")
     pictures.keep("embeddings_2d", student=described["png"], reference=expected["png"])
     axes, expected_axes = _by_position(described), _by_position(expected)
-    assert len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}"
-    for ax, expected_ax, label in zip(axes, expected_axes, ("train", "test"), strict=True):
-        _compare(ax, expected_ax, label)
+    assert len(axes) == 2, (
+        _("two axes (plus optional colour bars) are expected, got {got}").format(got=len(axes)))
+    for ax, expected_ax, split in zip(axes, expected_axes, ("train", "test"), strict=True):
+        _compare(ax, expected_ax, split)

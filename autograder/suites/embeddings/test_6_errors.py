@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autograder.i18n import _
+
 
 def _classifiers(worker, clean_worker, x, y, *args, **settings):
     """The same seeded classifier fitted in the student's worker (the function's input) and in
@@ -21,18 +23,20 @@ def _classifiers(worker, clean_worker, x, y, *args, **settings):
 def _check(result, predicted: np.ndarray, labels, label: str) -> None:
     wrong = np.flatnonzero(predicted != labels)
     assert isinstance(result, tuple) and len(result) == 2, (
-        f"for {label}: a pair (indices, predicted_labels) is expected"
+        _("for {label}: a pair (indices, predicted_labels) is expected").format(label=label)
     )
     indices, shown = (np.asarray(v) for v in result)
     assert indices.dtype.kind in "iu" and shown.dtype.kind in "iu", (
-        f"for {label}: indices and predicted labels must be integer arrays"
+        _("for {label}: indices and predicted labels must be integer arrays").format(
+            label=label)
     )
     assert np.array_equal(indices, wrong), (
-        f"for {label}: the indices are not the positions where the prediction differs from "
-        "the label, in ascending order"
+        _("for {label}: the indices are not the positions where the prediction differs from "
+          "the label, in ascending order").format(label=label)
     )
     assert np.array_equal(shown, predicted[wrong]), (
-        f"for {label}: the second array should hold the predicted labels at those positions"
+        _("for {label}: the second array should hold the predicted labels at those "
+          "positions").format(label=label)
     )
 
 
@@ -49,7 +53,7 @@ def test_misclassified_examples_on_three_clusters(student, worker, clean_worker,
     labels = y_test.copy()
     labels[[1, 4, 20]] = (labels[[1, 4, 20]] + 1) % 3  # a few certain errors
     result = student.misclassified_examples(classifier, x_test, labels)
-    _check(result, _predictions(trusted, x_test), labels, "three clusters")
+    _check(result, _predictions(trusted, x_test), labels, _("three clusters"))
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
@@ -63,7 +67,7 @@ def test_misclassified_examples_on_digit_embeddings_and_without_errors(
                                        max_depth=3)
     predicted = _predictions(trusted, x_test)
     _check(student.misclassified_examples(classifier, x_test, y_test), predicted, y_test,
-           "digit embeddings")
+           _("digit embeddings"))
     perfect = predicted.astype(np.int64)
     _check(student.misclassified_examples(classifier, x_test, perfect), predicted, perfect,
-           "labels the classifier gets all right")
+           _("labels the classifier gets all right"))

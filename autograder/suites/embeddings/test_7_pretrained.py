@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from autograder.engine.client import rebuild_model
+from autograder.i18n import _
 
 SHAPE = (32, 32, 3)  # EfficientNetB0's smallest input without its top: quick to build
 TIMEOUT = 120
@@ -23,18 +24,21 @@ TIMEOUT = 120
 def _model(clean_worker, result, how: str) -> tuple[object, object]:
     """The model rebuilt in the clean worker (shapes checked there), and weights_used."""
     assert isinstance(result, tuple) and len(result) == 2, (
-        f"{how}: a pair (model, weights_used) is expected"
+        _("{how}: a pair (model, weights_used) is expected").format(how=how)
     )
     model, used = result
-    assert hasattr(model, "call"), f"{how}: the first item must be a keras.Model"
+    assert hasattr(model, "call"), (
+        _("{how}: the first item must be a keras.Model").format(how=how))
     rebuilt = rebuild_model(model, clean_worker)
     summary = clean_worker.tool("model_summary", rebuilt)
     assert summary["inputs"] == [[None, *SHAPE]], (
-        f"{how}: the model should take the input_shape given, (None, 32, 32, 3)"
+        _("{how}: the model should take the input_shape given, (None, 32, 32, 3)").format(
+            how=how)
     )
     assert summary["outputs"] == [[None, 1280]], (
-        f"{how}: EfficientNetB0 without its top and average-pooled outputs (None, 1280), got "
-        + ", ".join(str(tuple(shape)) for shape in summary["outputs"])
+        _("{how}: EfficientNetB0 without its top and average-pooled outputs (None, 1280), "
+          "got {got}").format(
+            how=how, got=", ".join(str(tuple(shape)) for shape in summary["outputs"]))
     )
     return rebuilt, used
 
@@ -43,10 +47,11 @@ def _model(clean_worker, result, how: str) -> tuple[object, object]:
 def test_pretrained_extractor_without_weights_says_random(student, clean_worker):
     """pretrained_extractor: weights=None gives the pooled EfficientNetB0 without its top,
     and says "random"."""
-    _, used = _model(clean_worker,
-                     student.pretrained_extractor(SHAPE, weights=None, timeout=TIMEOUT),
-                     "with weights=None")
-    assert used == "random", f"with weights=None, weights_used should be 'random', got {used!r}"
+    _rebuilt, used = _model(clean_worker,
+                            student.pretrained_extractor(SHAPE, weights=None, timeout=TIMEOUT),
+                            _("with weights=None"))
+    assert used == "random", (
+        _("with weights=None, weights_used should be 'random', got {used!r}").format(used=used))
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
@@ -65,13 +70,14 @@ def test_pretrained_extractor_loads_a_local_weights_file(student, worker, clean_
     path = str(target)
     rebuilt, used = _model(clean_worker, student.pretrained_extractor(SHAPE, weights=path,
                                                                       timeout=TIMEOUT),
-                           "with a local weights file")
-    assert used == path, "with a weights file, weights_used should be its path as given"
+                           _("with a local weights file"))
+    assert used == path, _("with a weights file, weights_used should be its path as given")
     outputs = np.asarray(rebuilt.call("predict", images, verbose=0))
     # A randomly initialised EfficientNet's pooled outputs are tiny (about 1e-6): compare them
     # relative to their size, or a model that ignored the file would pass.
     scale = float(np.abs(expected).max())
     assert outputs.shape == expected.shape and np.allclose(
         outputs, expected, rtol=1e-3, atol=1e-3 * scale), (
-        "the model's outputs are not those of the weights in the file: load them into the model"
+        _("the model's outputs are not those of the weights in the file: load them into the "
+          "model")
     )

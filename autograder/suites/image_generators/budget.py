@@ -21,6 +21,7 @@ import numpy as np
 
 from autograder.data.cats_dogs import IMAGE_SUFFIXES
 from autograder.engine.client import rebuild_model
+from autograder.i18n import _
 
 SEED = 0
 
@@ -130,7 +131,7 @@ def mirror_accuracy(student, worker, clean_worker, arrays) -> float:
     probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     if probabilities.shape != y_test.shape:
         raise AssertionError(
-            f"the CNN gave {probabilities.size} outputs for {y_test.size} images: one sigmoid "
-            "probability per image is expected"
+            _("the CNN gave {outputs} outputs for {images} images: one sigmoid probability per "
+              "image is expected").format(outputs=probabilities.size, images=y_test.size)
         )
     return float(np.mean((probabilities > 0.5) == (y_test > 0.5)))

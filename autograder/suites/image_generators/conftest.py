@@ -13,6 +13,7 @@ from PIL import Image
 
 from autograder.data import find_mirror, load_cats_dogs
 from autograder.engine.reference import reference_module
+from autograder.i18n import _
 from autograder.suites.image_generators import budget
 
 ASSIGNMENT = "02_cats_dogs"
@@ -135,8 +136,8 @@ def mirror_data(grading_record):
     folder = find_mirror()
     if folder is None:
         pytest.skip(
-            "skipped: no cats-vs-dogs mirror on this grader (set CNNKIT_DATA_DIR to the "
-            "cats_and_dogs_filtered folder or to the directory that holds it)"
+            _("skipped: no cats-vs-dogs mirror on this grader (set CNNKIT_DATA_DIR to the "
+              "cats_and_dogs_filtered folder or to the directory that holds it)")
         )
     *arrays, detail = _mirror_arrays(str(folder))
     grading_record["cats_dogs_mirror"] = detail

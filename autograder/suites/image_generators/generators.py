@@ -16,19 +16,28 @@ import re
 from pathlib import Path
 from typing import Any
 
+from autograder.i18n import N_, _, translated
+
 # Keras 3's (legacy) image-generator classes: ``tf.keras.preprocessing.image`` and
 # ``keras.preprocessing.image`` both lead here.
 _ITERATOR_TYPE = "keras.src.legacy.preprocessing.image.DirectoryIterator"
 _MAKER_TYPE = "keras.src.legacy.preprocessing.image.ImageDataGenerator"
 # A preprocessing function must be one of keras.applications' own preprocess_input.
 _APPLICATION_MODULE = re.compile(r"^keras\.src\.applications\.[a-z0-9_]+$")
-_NOT_ACCEPTED = ("is not accepted: build it with Keras's ImageDataGenerator and "
-                 "flow_from_directory, and for the model-specific mode pass "
-                 "keras.applications' own preprocess_input")
+# The end of several messages (translated where they are built, in ``_not_accepted``).
+_NOT_ACCEPTED = N_("is not accepted: build it with Keras's ImageDataGenerator and "
+                   "flow_from_directory, and for the model-specific mode pass "
+                   "keras.applications' own preprocess_input")
 
 
 class GeneratorNotAccepted(AssertionError):
     """The export names something the grader will not rebuild (a message for the student)."""
+
+
+def _not_accepted(message: str, **values: Any) -> GeneratorNotAccepted:
+    """The error for ``message`` (already translated; its ``{not_accepted}`` field is filled
+    with ``_NOT_ACCEPTED`` in the language in use)."""
+    return GeneratorNotAccepted(message.format(not_accepted=translated(_NOT_ACCEPTED), **values))
 
 
 def _is_plain(value: Any) -> bool:
@@ -45,8 +54,9 @@ def _preprocessing_function(described: dict | None, split: str):
         return None
     module, name = str(described.get("module", "")), str(described.get("name", ""))
     if not _APPLICATION_MODULE.match(module) or name != "preprocess_input":
-        raise GeneratorNotAccepted(
-            f"the {split} generator's preprocessing_function ({module}.{name}) {_NOT_ACCEPTED}"
+        raise _not_accepted(
+            _("the {split} generator's preprocessing_function ({function}) {not_accepted}"),
+            split=split, function=f"{module}.{name}",
         )
     return getattr(importlib.import_module(module), name)
 
@@ -79,20 +89,22 @@ def rebuild_generator(spec: Any, root: str | Path, split: str):
 
     if not isinstance(spec, dict) or not spec.get("is_iterator"):
         raise GeneratorNotAccepted(
-            f"the {split} generator is not what flow_from_directory returns")
+            _("the {split} generator is not what flow_from_directory returns").format(
+                split=split))
     for key, expected in (("type", _ITERATOR_TYPE), ("maker_type", _MAKER_TYPE)):
         if spec.get(key) != expected:
-            raise GeneratorNotAccepted(
-                f"the {split} generator (a {spec.get(key)}) {_NOT_ACCEPTED}")
+            raise _not_accepted(_("the {split} generator (a {type}) {not_accepted}"),
+                                split=split, type=spec.get(key))
     maker, iterator = spec.get("maker"), spec.get("iterator")
     classes = spec.get("classes")
     if not (isinstance(maker, dict) and isinstance(iterator, dict) and _is_plain(classes)
             and all(_is_plain(v) for v in (*maker.values(), *iterator.values()))):
-        raise GeneratorNotAccepted(f"the {split} generator's settings {_NOT_ACCEPTED}")
+        raise _not_accepted(_("the {split} generator's settings {not_accepted}"), split=split)
     directory = _inside(str(spec.get("directory")), Path(root).resolve())
     if directory is None:
         raise GeneratorNotAccepted(
-            f"the {split} generator does not read the folder it was given")
+            _("the {split} generator does not read the folder it was given").format(
+                split=split))
     function = _preprocessing_function(spec.get("preprocessing_function"), split)
     settings = {k: v for k, v in maker.items() if k != "dtype" or v is not None}
     arguments = dict(iterator)
@@ -103,5 +115,5 @@ def rebuild_generator(spec: Any, root: str | Path, split: str):
                                            **arguments)
     except (TypeError, ValueError) as error:
         raise GeneratorNotAccepted(
-            f"the {split} generator's settings could not be used again by the grader "
-            f"({type(error).__name__})") from None
+            _("the {split} generator's settings could not be used again by the grader "
+              "({error})").format(split=split, error=type(error).__name__)) from None

@@ -7,6 +7,7 @@ import pytest
 
 from autograder.engine.client import StudentCodeError
 from autograder.engine.tools.images import generator_info
+from autograder.i18n import _
 from autograder.suites.image_generators.generators import rebuild_generator
 
 IMG_SIZE = (24, 32)  # (height, width): not square, so a swapped size shows
@@ -40,7 +41,7 @@ def _generators(student, worker, tree, **kwargs) -> list:
     result = student.get_generators(tree["train"], tree["validation"], tree["test"],
                                     IMG_SIZE, **kwargs)
     assert isinstance(result, tuple | list) and len(result) == 3, (
-        "get_generators must return three generators: (train, validation, test)"
+        _("get_generators must return three generators: (train, validation, test)")
     )
     rebuilt = []
     for split, generator in zip(SPLITS, result, strict=True):
@@ -82,21 +83,25 @@ def test_get_generators_gives_rescaled_binary_batches(student, worker, image_tre
     for split, generator in zip(SPLITS, generators, strict=True):
         info = generator_info(generator)
         assert info["class_indices"] == {"cats": 0, "dogs": 1}, (
-            f"{split}: class_indices should be {{'cats': 0, 'dogs': 1}}, got "
-            f"{info['class_indices']}"
+            _("{split}: class_indices should be {{'cats': 0, 'dogs': 1}}, got "
+              "{got}").format(split=split, got=info["class_indices"])
         )
         images, labels = generator[0]
         assert images.shape == (4, *IMG_SIZE, 3), (
-            f"{split}: a batch of shape (4, 24, 32, 3) is expected for img_size=(24, 32) and "
-            f"batch_size=4, got {images.shape}"
+            _("{split}: a batch of shape (4, 24, 32, 3) is expected for img_size=(24, 32) and "
+              "batch_size=4, got {shape}").format(split=split, shape=images.shape)
         )
-        assert images.dtype == np.float32, f"{split}: float32 images expected, got {images.dtype}"
+        assert images.dtype == np.float32, (
+            _("{split}: float32 images expected, got {dtype}").format(
+                split=split, dtype=images.dtype)
+        )
         assert labels.shape == (4,) and set(np.unique(labels)) <= {0.0, 1.0}, (
-            f"{split}: one binary label (0 or 1) per image is expected (class_mode='binary')"
+            _("{split}: one binary label (0 or 1) per image is expected "
+              "(class_mode='binary')").format(split=split)
         )
         assert images.min() >= 0.0 and images.max() <= 1.0, (
-            f"{split}: pixels should be rescaled into [0, 1], found values up to "
-            f"{images.max():.1f}"
+            _("{split}: pixels should be rescaled into [0, 1], found values up to "
+              "{maximum:.1f}").format(split=split, maximum=images.max())
         )
 
 
@@ -107,10 +112,11 @@ def test_rescaling_divides_every_pixel_by_255(student, worker, reference, image_
     generators = _generators(student, worker, image_tree, **kwargs)
     for split, generator, expected in zip(SPLITS, generators, _reference(reference, image_tree,
                                                                          **kwargs), strict=True):
-        images, _ = _all_images(generator)
-        wanted, _ = _all_images(expected)
+        images, _labels = _all_images(generator)
+        wanted, _labels = _all_images(expected)
         assert _same_images_any_order(images, wanted), (
-            f"{split}: the pixel values are not the images' values divided by 255"
+            _("{split}: the pixel values are not the images' values divided by 255").format(
+                split=split)
         )
 
 
@@ -118,8 +124,8 @@ def test_rescaling_divides_every_pixel_by_255(student, worker, reference, image_
 def test_test_generator_keeps_sorted_file_order(student, worker, image_tree):
     """get_generators: the test generator does not shuffle: its batches follow its sorted
     file names, and their labels match; the training generator shuffles."""
-    train, _, test = _generators(student, worker, image_tree, preprocessing_mode="rescaling",
-                                 batch_size=3)
+    train, _validation, test = _generators(student, worker, image_tree,
+                                           preprocessing_mode="rescaling", batch_size=3)
     info = generator_info(test)
     expected_names = sorted(
         f"{cls}/{cls[:-1]}.{n}.png"
@@ -127,16 +133,16 @@ def test_test_generator_keeps_sorted_file_order(student, worker, image_tree):
                                 strict=True)
         for n in numbers
     )
-    assert not info["shuffle"], "the test generator must not shuffle (shuffle=False)"
+    assert not info["shuffle"], _("the test generator must not shuffle (shuffle=False)")
     assert info["filenames"] == expected_names, (
-        "the test generator's filenames should be the test folder's files, sorted"
+        _("the test generator's filenames should be the test folder's files, sorted")
     )
-    _, labels = _all_images(test)
+    _images, labels = _all_images(test)
     expected_labels = [0.0 if name.startswith("cats/") else 1.0 for name in expected_names]
     assert labels.tolist() == expected_labels, (
-        "the labels of the test batches, in order, do not follow the sorted file names"
+        _("the labels of the test batches, in order, do not follow the sorted file names")
     )
-    assert generator_info(train)["shuffle"], "the training generator should shuffle"
+    assert generator_info(train)["shuffle"], _("the training generator should shuffle")
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
@@ -150,12 +156,12 @@ def test_model_specific_preprocessing(student, worker, reference, image_tree):
         for split, generator, expected in zip(
             SPLITS, generators, _reference(reference, image_tree, **kwargs), strict=True
         ):
-            images, _ = _all_images(generator)
-            wanted, _ = _all_images(expected)
+            images, _labels = _all_images(generator)
+            wanted, _labels = _all_images(expected)
             assert _same_images_any_order(images, wanted), (
-                f"model_type={model_type!r}, {split}: the pixels are not what "
-                f"keras.applications.{model_type}.preprocess_input gives (no rescaling in "
-                "this mode)"
+                _("model_type={model_type!r}, {split}: the pixels are not what "
+                  "keras.applications.{model_type}.preprocess_input gives (no rescaling in "
+                  "this mode)").format(model_type=model_type, split=split)
             )
 
 
@@ -169,32 +175,35 @@ def test_augmentation_changes_training_draws_only(student, worker, reference, im
     first, labels_first = train[0]
     second, labels_second = train[0]
     assert np.array_equal(labels_first, labels_second), (
-        "two draws of the same training batch should hold the same images (same labels)"
+        _("two draws of the same training batch should hold the same images (same labels)")
     )
     assert not np.allclose(first, second), (
-        "two draws of the same training batch are identical: the training images are not "
-        "augmented"
+        _("two draws of the same training batch are identical: the training images are not "
+          "augmented")
     )
     assert first.min() >= 0.0 and first.max() <= 1.0, (
-        "augmented training images should still be rescaled into [0, 1]"
+        _("augmented training images should still be rescaled into [0, 1]")
     )
     settings = generator_info(train)["settings"]
     expected = generator_info(_reference(reference, image_tree, preprocessing_mode="augmenting",
                                          batch_size=32)[0])["settings"]
     differing = _differing_settings(settings, expected)
     assert not differing, (
-        "with augmentation_params=None the training generator should use the course's default "
-        f"augmentation (and rescale by 1/255); these settings differ: {', '.join(differing)}"
+        _("with augmentation_params=None the training generator should use the course's "
+          "default augmentation (and rescale by 1/255); these settings differ: "
+          "{settings}").format(settings=", ".join(differing))
     )
     wanted = _reference(reference, image_tree, preprocessing_mode="rescaling", batch_size=32)
     for split, generator, expected in zip(("validation", "test"), (validation, test),
                                           wanted[1:], strict=True):
-        again = [generator[0][0] for _ in range(2)]
+        again = [generator[0][0] for _draw in range(2)]
         assert np.array_equal(again[0], again[1]), (
-            f"the {split} images change from one draw to the next: they must not be augmented"
+            _("the {split} images change from one draw to the next: they must not be "
+              "augmented").format(split=split)
         )
         assert _same_images_any_order(again[0], expected[0][0]), (
-            f"the {split} images should only be rescaled by 1/255 in the augmenting mode"
+            _("the {split} images should only be rescaled by 1/255 in the augmenting "
+              "mode").format(split=split)
         )
 
 
@@ -205,14 +214,14 @@ def test_given_augmentation_parameters_are_used(student, worker, reference, imag
     for given in ({"rotation_range": 15, "vertical_flip": True}, {"zoom_range": 0.1}):
         kwargs = {"preprocessing_mode": "augmenting", "augmentation_params": given,
                   "batch_size": 8}
-        train, _, _ = _generators(student, worker, image_tree, **kwargs)
+        train, _validation, _test = _generators(student, worker, image_tree, **kwargs)
         settings = generator_info(train)["settings"]
         expected = generator_info(_reference(reference, image_tree, **kwargs)[0])["settings"]
         differing = _differing_settings(settings, expected)
         assert not differing, (
-            f"with augmentation_params={given}: the training generator should use exactly "
-            "those settings (Keras's defaults for the others) and rescale by 1/255; these "
-            f"settings differ: {', '.join(differing)}"
+            _("with augmentation_params={given}: the training generator should use exactly "
+              "those settings (Keras's defaults for the others) and rescale by 1/255; these "
+              "settings differ: {settings}").format(given=given, settings=", ".join(differing))
         )
 
 
@@ -223,15 +232,19 @@ def test_unknown_mode_or_model_type_raises_value_error(student, image_tree):
     cases = {
         "preprocessing_mode='normalizing'": {"preprocessing_mode": "normalizing"},
         "model_type='vgg16'": {"preprocessing_mode": "model_specific", "model_type": "vgg16"},
-        "model_type=None in the model_specific mode": {"preprocessing_mode": "model_specific"},
+        _("model_type=None in the model_specific mode"): {
+            "preprocessing_mode": "model_specific"},
     }
     for label, kwargs in cases.items():
         error = _error_of(lambda kwargs=kwargs: student.get_generators(
             image_tree["train"], image_tree["validation"], image_tree["test"], IMG_SIZE,
             **kwargs))
-        assert error is not None, f"{label}: ValueError is expected, but nothing was raised"
+        assert error is not None, (
+            _("{label}: ValueError is expected, but nothing was raised").format(label=label)
+        )
         assert error.kind == "ValueError", (
             # brief: the exception's type and line, never its text (it could echo the
             # folders the grader wrote)
-            f"{label}: ValueError is expected, got: {error.brief}"
+            _("{label}: ValueError is expected, got: {brief}").format(
+                label=label, brief=error.brief)
         )

@@ -12,6 +12,7 @@ import pytest
 from autograder.engine.client import rebuild_model
 from autograder.engine.introspect import describe_model
 from autograder.engine.models import first_difference
+from autograder.i18n import _
 from autograder.suites.image_generators import budget
 
 
@@ -36,7 +37,8 @@ def test_build_mlp_follows_the_input_shape(student, clean_worker, reference):
     """build_mlp: the same MLP for another image size."""
     problem = _difference(student, clean_worker, reference, "build_mlp", (20, 12, 3))
     assert problem is None, (
-        f"with another input shape: {problem} (use the input_shape argument)"
+        _("with another input shape: {problem} (use the input_shape argument)").format(
+            problem=problem)
     )
 
 
@@ -54,8 +56,8 @@ def test_build_cnn_follows_input_shape_and_dropout_rate(student, clean_worker, r
     for args in [((64, 80, 3), 0.3), ((48, 48, 3), 0.5)]:
         problem = _difference(student, clean_worker, reference, "build_cnn", *args)
         assert problem is None, (
-            f"with another input shape or dropout rate: {problem} (use the input_shape and "
-            "dropout_rate arguments, not fixed numbers)"
+            _("with another input shape or dropout rate: {problem} (use the input_shape and "
+              "dropout_rate arguments, not fixed numbers)").format(problem=problem)
         )
 
 
@@ -68,19 +70,19 @@ def test_cnn_fits_a_small_batch_of_real_images(student, worker, clean_worker,
     run = budget.learning_run(student, worker, clean_worker, images, labels)
     losses = np.asarray(run["losses"], dtype=np.float64)
     assert np.all(np.isfinite(losses)), (
-        "the training loss became NaN or infinite: is the output one sigmoid unit?"
+        _("the training loss became NaN or infinite: is the output one sigmoid unit?")
     )
     probabilities = np.asarray(run["probabilities"], dtype=np.float64).reshape(-1)
     assert probabilities.shape == labels.shape, (
-        f"the CNN gave {probabilities.size} outputs for {labels.size} images: one sigmoid "
-        "probability per image is expected"
+        _("the CNN gave {outputs} outputs for {images} images: one sigmoid probability per "
+          "image is expected").format(outputs=probabilities.size, images=labels.size)
     )
     right = int(np.sum((probabilities > 0.5) == (labels > 0.5)))
     assert right == len(labels) and losses[-1] < budget.FITTED_LOSS, (
-        f"after {budget.LEARN_STEPS} training steps on the same {len(labels)} images the CNN "
-        f"gets {right} of them right; the course's CNN fits them all "
-        "well within that budget. Check the output layer (one unit, sigmoid) and the "
-        "activations"
+        _("after {steps} training steps on the same {images} images the CNN gets {right} of "
+          "them right; the course's CNN fits them all well within that budget. Check the output "
+          "layer (one unit, sigmoid) and the activations").format(
+            steps=budget.LEARN_STEPS, images=len(labels), right=right)
     )
 
 
@@ -93,6 +95,6 @@ def test_cnn_reaches_the_reference_accuracy_on_cats_and_dogs(student, worker, cl
     required = budget.mirror_threshold()
     accuracy = budget.mirror_accuracy(student, worker, clean_worker, mirror_data)
     assert accuracy >= required, (
-        f"held-out accuracy {accuracy:.3f} is below the {required:.3f} required; compare "
-        "your layers with the architecture"
+        _("held-out accuracy {accuracy:.3f} is below the {required:.3f} required; compare "
+          "your layers with the architecture").format(accuracy=accuracy, required=required)
     )

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.engine.client import StudentCodeError
+from autograder.i18n import _
 
 
 def _hidden_predictions() -> tuple[np.ndarray, np.ndarray]:
@@ -18,31 +19,37 @@ def _hidden_predictions() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_report(report, expected: dict, label: str) -> None:
-    assert isinstance(report, dict), f"for {label}: a dict is expected"
+    assert isinstance(report, dict), _("for {label}: a dict is expected").format(label=label)
     for key in ("accuracy", "f1_macro", "confusion_matrix", "predictions"):
-        assert key in report, f"for {label}: the dict has no {key!r}"
+        assert key in report, (
+            _("for {label}: the dict has no {key!r}").format(label=label, key=key)
+        )
     for key in ("accuracy", "f1_macro"):
         value = report[key]
         assert np.isscalar(value) and np.isfinite(value), (
-            f"for {label}: {key} must be a finite number, got {value!r}"
+            _("for {label}: {key} must be a finite number, got {value!r}").format(
+                label=label, key=key, value=value)
         )
-        assert abs(float(value) - expected[key]) < 1e-9, f"for {label}: {key} is wrong"
+        assert abs(float(value) - expected[key]) < 1e-9, (
+            _("for {label}: {key} is wrong").format(label=label, key=key)
+        )
     matrix = np.asarray(report["confusion_matrix"])
     assert matrix.shape == (2, 2) and matrix.dtype.kind in "iu", (
-        f"for {label}: the confusion matrix should be a 2x2 integer array, got shape "
-        f"{matrix.shape} and dtype {matrix.dtype}"
+        _("for {label}: the confusion matrix should be a 2x2 integer array, got shape "
+          "{shape} and dtype {dtype}").format(label=label, shape=matrix.shape, dtype=matrix.dtype)
     )
     assert np.array_equal(matrix, expected["confusion_matrix"]), (
-        f"for {label}: the confusion matrix is wrong (rows true label, columns predicted)"
+        _("for {label}: the confusion matrix is wrong (rows true label, columns "
+          "predicted)").format(label=label)
     )
     predictions = np.asarray(report["predictions"])
     assert predictions.shape == expected["predictions"].shape, (
-        f"for {label}: one predicted label per example is expected, shape "
-        f"{expected['predictions'].shape}"
+        _("for {label}: one predicted label per example is expected, shape "
+          "{shape}").format(label=label, shape=expected["predictions"].shape)
     )
     assert np.array_equal(predictions, expected["predictions"]), (
-        f"for {label}: the predicted labels are wrong (label 1 when the probability is above "
-        "the threshold)"
+        _("for {label}: the predicted labels are wrong (label 1 when the probability is above "
+          "the threshold)").format(label=label)
     )
 
 
@@ -52,7 +59,7 @@ def test_evaluate_predictions_on_a_small_example(student, reference):
     y_true = np.array([0, 0, 1, 1, 1, 0])
     y_prob = np.array([0.1, 0.7, 0.8, 0.4, 0.9, 0.2])
     _check_report(student.evaluate_predictions(y_true, y_prob),
-                  reference.evaluate_predictions(y_true, y_prob), "a 6-example case")
+                  reference.evaluate_predictions(y_true, y_prob), _("a 6-example case"))
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
@@ -61,9 +68,9 @@ def test_evaluate_predictions_matches_the_reference(student, reference):
     ((n, 1)), with probabilities exactly at the threshold, and with another threshold."""
     y_true, y_prob = _hidden_predictions()
     cases = {
-        "300 predictions of shape (n, 1)": (y_true, y_prob[:, None], {}),
-        "300 predictions of shape (n,)": (y_true, y_prob, {}),
-        "threshold 0.7": (y_true, y_prob, {"threshold": 0.7}),
+        _("300 predictions of shape (n, 1)"): (y_true, y_prob[:, None], {}),
+        _("300 predictions of shape (n,)"): (y_true, y_prob, {}),
+        _("threshold 0.7"): (y_true, y_prob, {"threshold": 0.7}),
     }
     for label, (real, probabilities, kwargs) in cases.items():
         _check_report(student.evaluate_predictions(real, probabilities, **kwargs),
@@ -74,12 +81,12 @@ def test_evaluate_predictions_matches_the_reference(student, reference):
 def test_evaluate_predictions_with_a_class_never_predicted(student, reference):
     """evaluate_predictions: a class that is never predicted (or never occurs) gets F1 0,
     with no division by zero and no NaN; the matrix keeps both classes."""
-    y_true, _ = _hidden_predictions()
+    y_true, _probabilities = _hidden_predictions()
     cases = {
-        "a network that always says 1": (y_true, np.full(len(y_true), 0.9)),
-        "a network that always says 0": (y_true, np.full(len(y_true), 0.1)),
-        "only label-1 examples, all predicted 1": (np.ones(20, dtype=np.int64),
-                                                   np.full(20, 0.8)),
+        _("a network that always says 1"): (y_true, np.full(len(y_true), 0.9)),
+        _("a network that always says 0"): (y_true, np.full(len(y_true), 0.1)),
+        _("only label-1 examples, all predicted 1"): (np.ones(20, dtype=np.int64),
+                                                      np.full(20, 0.8)),
     }
     for label, (real, probabilities) in cases.items():
         _check_report(student.evaluate_predictions(real, probabilities),
@@ -95,22 +102,25 @@ def test_evaluate_predictions_rejects_different_lengths(student):
         assert error.kind == "ValueError", (
             # brief: the exception's type and line, never its text (a hidden test does not
             # repeat what the student's code wrote)
-            f"ValueError is expected for inputs of different lengths, got: {error.brief}"
+            _("ValueError is expected for inputs of different lengths, got: {brief}").format(
+                brief=error.brief)
         )
     else:
-        raise AssertionError("ValueError is expected for inputs of different lengths")
+        raise AssertionError(_("ValueError is expected for inputs of different lengths"))
 
 
 def _check_files(result, expected, label: str) -> None:
     assert isinstance(result, tuple | list) and len(result) == 2, (
-        f"for {label}: a pair (false_positives, false_negatives) is expected"
+        _("for {label}: a pair (false_positives, false_negatives) is expected").format(
+            label=label)
     )
-    for got, wanted, name in zip(result, expected, ("false positives", "false negatives"),
-                                 strict=True):
+    for got, wanted, name in zip(result, expected,
+                                 (_("false positives"), _("false negatives")), strict=True):
         got = [str(v) for v in got] if isinstance(got, list | tuple | np.ndarray) else got
         assert got == list(wanted), (
-            f"for {label}: the {name} are wrong (a false positive is a true 0 predicted 1, a "
-            "false negative a true 1 predicted 0; keep the order of filenames)"
+            _("for {label}: the {name} are wrong (a false positive is a true 0 predicted 1, a "
+              "false negative a true 1 predicted 0; keep the order of filenames)").format(
+                label=label, name=name)
         )
 
 
@@ -120,7 +130,7 @@ def test_misclassified_files_on_a_small_example(student):
     names = ["cats/cat.1.jpg", "cats/cat.2.jpg", "dogs/dog.1.jpg", "dogs/dog.2.jpg"]
     result = student.misclassified_files(names, np.array([0, 0, 1, 1]),
                                          np.array([0.9, 0.1, 0.3, 0.6]))
-    _check_files(result, (["cats/cat.1.jpg"], ["dogs/dog.1.jpg"]), "four files")
+    _check_files(result, (["cats/cat.1.jpg"], ["dogs/dog.1.jpg"]), _("four files"))
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
@@ -130,10 +140,10 @@ def test_misclassified_files_matches_the_reference(student, reference):
     y_true, y_prob = _hidden_predictions()
     names = [f"{'dogs/dog' if t else 'cats/cat'}.{i}.jpg" for i, t in enumerate(y_true)]
     cases = {
-        "300 predictions": (names, y_true, y_prob[:, None], {}),
-        "threshold 0.3": (names, y_true, y_prob, {"threshold": 0.3}),
-        "predictions that are all right": (names[:10], y_true[:10],
-                                           y_true[:10].astype(float), {}),
+        _("300 predictions"): (names, y_true, y_prob[:, None], {}),
+        _("threshold 0.3"): (names, y_true, y_prob, {"threshold": 0.3}),
+        _("predictions that are all right"): (names[:10], y_true[:10],
+                                              y_true[:10].astype(float), {}),
     }
     for label, (files, real, probabilities, kwargs) in cases.items():
         _check_files(student.misclassified_files(files, real, probabilities, **kwargs),

@@ -11,6 +11,7 @@ import pytest
 from autograder.engine.client import rebuild_model
 from autograder.engine.introspect import describe_model
 from autograder.engine.models import first_difference
+from autograder.i18n import _
 
 
 @pytest.mark.rubric(points=1, visibility="public")
@@ -18,10 +19,13 @@ def test_build_cnn_returns_a_keras_model(student, clean_worker):
     """build_cnn: returns a built keras.Model for (28, 28, 1) inputs and 10 classes."""
     # Anything but a model of Keras's own classes fails here with a message that says so.
     described = rebuild_model(student.build_cnn((28, 28, 1), 10), clean_worker).inspect("model")
-    assert described["is_model"], "a keras.Model is expected"
-    assert described["built"], "the model is not built: start it with keras.Input(input_shape)"
+    assert described["is_model"], _("a keras.Model is expected")
+    assert described["built"], (
+        _("the model is not built: start it with keras.Input(input_shape)")
+    )
     assert described["input_shape"] == [None, 28, 28, 1], (
-        f"the model's input shape should be (None, 28, 28, 1), got {described['input_shape']}"
+        _("the model's input shape should be (None, 28, 28, 1), got {shape}").format(
+            shape=described["input_shape"])
     )
 
 
@@ -42,6 +46,7 @@ def test_build_cnn_follows_input_shape_and_class_count(student, clean_worker, re
         expected = describe_model(reference.build_cnn(input_shape, classes))
         problem = first_difference(model.inspect("model"), expected)
         assert problem is None, (
-            f"with another input shape and number of classes: {problem} "
-            "(use the input_shape and num_classes arguments, not fixed numbers)"
+            _("with another input shape and number of classes: {problem} "
+              "(use the input_shape and num_classes arguments, not fixed numbers)").format(
+                problem=problem)
         )

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from autograder.engine.client import RemoteObject, rebuild_model
+from autograder.i18n import _
 from autograder.suites.mnist_cnn.budget import TRAINING_TIMEOUT, threshold, trained_accuracy
 
 
@@ -58,31 +59,37 @@ def test_compile_model_uses_adam_sparse_crossentropy_and_accuracy(student, worke
                              clean_worker)
     # The model given has known weights: the one returned must carry them (not a new model).
     assert _same_weights(returned.call("get_weights"), tiny.weights), (
-        "compile_model must return the model it was given"
+        _("compile_model must return the model it was given")
     )
     compiled = returned.inspect("compilation")
-    assert compiled["compiled"], "the model was not compiled"
-    assert compiled["optimizer"] == "Adam", f"Adam is expected, got {compiled['optimizer']}"
+    assert compiled["compiled"], _("the model was not compiled")
+    assert compiled["optimizer"] == "Adam", (
+        _("Adam is expected, got {optimizer}").format(optimizer=compiled["optimizer"])
+    )
     rate = compiled["learning_rate"]
     assert rate is not None and abs(rate - 0.005) < 1e-7, (
-        "the optimizer does not use the learning_rate argument"
+        _("the optimizer does not use the learning_rate argument")
     )
     assert "sparse_categorical_crossentropy" in str(compiled["loss"]), (
-        f"sparse categorical cross-entropy is expected (integer labels), got {compiled['loss']}"
+        _("sparse categorical cross-entropy is expected (integer labels), got {loss}").format(
+            loss=compiled["loss"])
     )
-    assert any("acc" in m for m in compiled["metrics"]), "the accuracy metric is missing"
+    assert any("acc" in m for m in compiled["metrics"]), _("the accuracy metric is missing")
 
 
 def _history(result, epochs: int) -> dict[str, np.ndarray]:
     """The per-epoch values of the History the student's function returned (described in the
     student's worker: the student's answer, checked against measurements below)."""
     described = result.inspect("history") if hasattr(result, "inspect") else {}
-    assert described.get("is_history"), "the keras History returned by model.fit is expected"
+    assert described.get("is_history"), _("the keras History returned by model.fit is expected")
     values = described["history"]
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        assert key in values, f"the history has no '{key}' (was validation data passed to fit?)"
+        assert key in values, (
+            _("the history has no '{key}' (was validation data passed to fit?)").format(key=key)
+        )
         assert len(values[key]) == epochs, (
-            f"'{key}' should have one value per epoch ({epochs} asked)"
+            _("'{key}' should have one value per epoch ({epochs} asked)").format(
+                key=key, epochs=epochs)
         )
     return values
 
@@ -93,8 +100,8 @@ def _trained(tiny: TinyModel, clean_worker) -> tuple[RemoteObject, list[np.ndarr
     trained = rebuild_model(tiny.student, clean_worker)
     weights = trained.call("get_weights")
     assert not _same_weights(weights, tiny.weights), (
-        "the model given to train_model was not trained (its weights did not change): fit "
-        "that model"
+        _("the model given to train_model was not trained (its weights did not change): fit "
+          "that model")
     )
     return trained, weights
 
@@ -114,12 +121,13 @@ def test_train_model_returns_the_history_with_validation_metrics(
     values = _history(history, epochs=2)
     # The training's effect, measured on the trained model rebuilt in the clean worker: it
     # changed, and the last validation loss of the history is its loss on the validation data.
-    trained, _ = _trained(tiny, clean_worker)
+    trained, _unused = _trained(tiny, clean_worker)
     clean_worker.tool("compile_for_grading", trained)  # measured with the course's loss
     measured = float(trained.call("evaluate", x_val, y_val, verbose=0, return_dict=True)["loss"])
     assert abs(float(values["val_loss"][-1]) - measured) <= 1e-3 * max(1.0, abs(measured)), (
-        "the history's last validation loss is not the trained model's loss on the validation "
-        "data: pass x_val and y_val to fit as validation_data, and return what fit returns"
+        _("the history's last validation loss is not the trained model's loss on the "
+          "validation data: pass x_val and y_val to fit as validation_data, and return what fit "
+          "returns")
     )
 
 
@@ -141,8 +149,8 @@ def test_train_model_is_reproducible_with_its_seed(student, worker, clean_worker
         losses.append(_history(history, epochs=2)["loss"])
         weights.append(_trained(tiny, clean_worker)[1])
     assert np.array_equal(losses[0], losses[1]) and _same_weights(*weights), (
-        "two runs with the same seed gave different losses: seed Python, NumPy and "
-        "TensorFlow with the seed argument (keras.utils.set_random_seed) before fitting"
+        _("two runs with the same seed gave different losses: seed Python, NumPy and "
+          "TensorFlow with the seed argument (keras.utils.set_random_seed) before fitting")
     )
 
 
@@ -156,10 +164,13 @@ def test_predict_labels_returns_the_most_probable_class(student, worker, clean_w
     # The same weights, predicting in the clean worker.
     expected = np.argmax(tiny.known.call("predict", images, verbose=0), axis=1)
     assert labels.shape == expected.shape, (
-        f"one label per image is expected: shape {expected.shape}, got {labels.shape}"
+        _("one label per image is expected: shape {expected}, got {got}").format(
+            expected=expected.shape, got=labels.shape)
     )
-    assert labels.dtype.kind in "iu", f"labels must be integers, got {labels.dtype}"
-    assert np.array_equal(labels, expected), "the labels are not the most probable classes"
+    assert labels.dtype.kind in "iu", (
+        _("labels must be integers, got {dtype}").format(dtype=labels.dtype)
+    )
+    assert np.array_equal(labels, expected), _("the labels are not the most probable classes")
 
 
 @pytest.mark.rubric(points=3, visibility="hidden")
@@ -169,6 +180,7 @@ def test_cnn_learns_mnist_within_a_small_budget(student, worker, clean_worker, r
     required = threshold(mnist.source)
     accuracy = trained_accuracy(student, worker, clean_worker, reference, mnist)
     assert accuracy >= required, (
-        f"test accuracy {accuracy:.3f} is below the {required:.3f} required "
-        f"({mnist.source} data); compare your layers with the architecture"
+        _("test accuracy {accuracy:.3f} is below the {required:.3f} required "
+          "({source} data); compare your layers with the architecture").format(
+            accuracy=accuracy, required=required, source=mnist.source)
     )

@@ -6,24 +6,31 @@ import numpy as np
 import pytest
 
 from autograder.engine.client import StudentCodeError
+from autograder.i18n import _
 
 
 def _check_misclassified(result, expected, label: str) -> None:
     assert isinstance(result, tuple) and len(result) == 2, (
-        f"for {label}: a pair (indices, error_percentage) is expected"
+        _("for {label}: a pair (indices, error_percentage) is expected").format(label=label)
     )
     indices, percentage = result
     expected_indices, expected_percentage = expected
     indices = np.asarray(indices)
-    assert indices.dtype.kind in "iu", f"for {label}: indices must be integers, got {indices.dtype}"
+    assert indices.dtype.kind in "iu", (
+        _("for {label}: indices must be integers, got {dtype}").format(
+            label=label, dtype=indices.dtype)
+    )
     assert np.array_equal(indices, expected_indices), (
-        f"for {label}: the indices are not the positions where the labels differ, in order"
+        _("for {label}: the indices are not the positions where the labels differ, in "
+          "order").format(label=label)
     )
     assert np.isscalar(percentage) and np.isfinite(percentage), (
-        f"for {label}: the error percentage must be a finite number, got {percentage!r}"
+        _("for {label}: the error percentage must be a finite number, got {value!r}").format(
+            label=label, value=percentage)
     )
     assert abs(float(percentage) - expected_percentage) < 1e-9, (
-        f"for {label}: the error percentage is wrong (it is 100 * errors / examples)"
+        _("for {label}: the error percentage is wrong (it is 100 * errors / examples)").format(
+            label=label)
     )
 
 
@@ -39,10 +46,10 @@ def test_find_misclassified_matches_the_reference(student, reference, hidden_lab
     """find_misclassified: right indices and percentage on many labels, all right, all wrong."""
     y_true, y_pred = hidden_labels
     cases = {
-        "500 labels with some errors": (y_true, y_pred),
-        "predictions that are all right": (y_true[:50], y_true[:50]),
-        "predictions that are all wrong": (y_true[:50], (y_true[:50] + 1) % 10),
-        "a single wrong prediction": (np.array([7]), np.array([1])),
+        _("500 labels with some errors"): (y_true, y_pred),
+        _("predictions that are all right"): (y_true[:50], y_true[:50]),
+        _("predictions that are all wrong"): (y_true[:50], (y_true[:50] + 1) % 10),
+        _("a single wrong prediction"): (np.array([7]), np.array([1])),
     }
     for label, (real, predicted) in cases.items():
         result = student.find_misclassified(real, predicted)
@@ -53,7 +60,8 @@ def test_find_misclassified_matches_the_reference(student, reference, hidden_lab
 def test_find_misclassified_handles_an_empty_batch(student):
     """find_misclassified: no examples give no indices and 0.0 percent, not NaN or an error."""
     empty = np.array([], dtype=np.int64)
-    _check_misclassified(student.find_misclassified(empty, empty), (empty, 0.0), "empty labels")
+    _check_misclassified(student.find_misclassified(empty, empty), (empty, 0.0),
+                         _("empty labels"))
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")
@@ -64,19 +72,27 @@ def test_find_misclassified_rejects_labels_of_different_lengths(student):
     assert raised.value.kind == "ValueError", (
         # brief: the exception's type and line, never its text (a hidden test does not repeat
         # what the student's code wrote)
-        f"ValueError is expected for labels of different lengths, got: {raised.value.brief}"
+        _("ValueError is expected for labels of different lengths, got: {brief}").format(
+            brief=raised.value.brief)
     )
 
 
 def _check_matrix(matrix, expected, label: str) -> None:
     matrix = np.asarray(matrix)
     assert matrix.shape == expected.shape, (
-        f"for {label}: shape {expected.shape} is expected, got {matrix.shape}"
+        _("for {label}: shape {expected} is expected, got {got}").format(
+            label=label, expected=expected.shape, got=matrix.shape)
     )
-    assert matrix.dtype.kind in "iu", f"for {label}: counts must be integers, got {matrix.dtype}"
-    assert np.all(np.diag(matrix) == 0), f"for {label}: the diagonal must be zero"
+    assert matrix.dtype.kind in "iu", (
+        _("for {label}: counts must be integers, got {dtype}").format(
+            label=label, dtype=matrix.dtype)
+    )
+    assert np.all(np.diag(matrix) == 0), (
+        _("for {label}: the diagonal must be zero").format(label=label)
+    )
     assert np.array_equal(matrix, expected), (
-        f"for {label}: the counts differ (rows are real classes, columns predicted classes)"
+        _("for {label}: the counts differ (rows are real classes, columns predicted "
+          "classes)").format(label=label)
     )
 
 
@@ -87,7 +103,7 @@ def test_confusion_matrix_zeroes_the_diagonal(student):
     y_pred = np.array([0, 1, 1, 2, 2, 0, 0])
     expected = np.array([[0, 1, 0], [0, 0, 1], [2, 0, 0]])
     matrix = student.confusion_matrix_without_diagonal(y_true, y_pred, num_classes=3)
-    _check_matrix(matrix, expected, "a 3-class example")
+    _check_matrix(matrix, expected, _("a 3-class example"))
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
@@ -96,8 +112,9 @@ def test_confusion_matrix_matches_the_reference(student, reference, hidden_label
     y_true, y_pred = hidden_labels
     only_low = y_true < 6  # classes 6 to 9 never occur: their rows and columns must stay
     cases = {
-        "500 labels over 10 classes": (y_true, y_pred, 10),
-        "labels where some classes never occur": (y_true[only_low], y_true[only_low] % 3, 10),
+        _("500 labels over 10 classes"): (y_true, y_pred, 10),
+        _("labels where some classes never occur"): (y_true[only_low], y_true[only_low] % 3,
+                                                     10),
     }
     for label, (real, predicted, classes) in cases.items():
         matrix = student.confusion_matrix_without_diagonal(real, predicted, num_classes=classes)

@@ -15,6 +15,8 @@ from autograder.engine.figures import (
     same_image,
     student_figure,
 )
+from autograder.i18n import _
+from cnnkit_student.describe import says
 
 # What the contract leaves free in these figures: the wording of titles (their numbers are
 # checked on their own), hiding ticks by removing them or by turning the axis off, and, for
@@ -28,6 +30,8 @@ MATRIX_FREE = {"titles", "axis", "colormaps", "colour_limits", "rendering"}
 # hidden test shows real digits with their true labels and believable wrong predictions, so
 # that the picture on the feedback page makes sense.
 LOOKALIKE = np.array([6, 7, 7, 5, 9, 3, 0, 1, 3, 4])
+
+# Axis labels name their concept in English or Spanish (cnnkit_student.describe.says).
 
 
 def _true_labels(digits: np.ndarray, mnist) -> np.ndarray:
@@ -46,21 +50,26 @@ def _normalised(array: np.ndarray) -> np.ndarray:
 def _check_digits(figure: dict, images, y_true, y_pred, indices, label: str) -> None:
     axes = plot_axes(figure)
     assert len(axes) == len(indices), (
-        f"for {label}: {len(indices)} axes (one per shown digit, no empty ones) are expected, "
-        f"got {len(axes)}"
+        _("for {label}: {expected} axes (one per shown digit, no empty ones) are expected, "
+          "got {got}").format(label=label, expected=len(indices), got=len(axes))
     )
     for position, (ax, index) in enumerate(zip(axes, indices, strict=True), start=1):
         numbers = integers_in(ax["title"])
         expected = [int(y_true[index]), int(y_pred[index])]
         assert numbers[:2] == expected, (
-            f"for {label}: digit {position} should be titled with its real label, then its "
-            f"predicted label; its title is {ax['title']!r}"
+            _("for {label}: digit {position} should be titled with its real label, then its "
+              "predicted label; its title is {title!r}").format(
+                label=label, position=position, title=ax["title"])
         )
         assert same_image(_normalised(image_of(ax)) if image_of(ax) is not None else None,
                           _normalised(images[index])), (
-            f"for {label}: digit {position} does not show the image at its index"
+            _("for {label}: digit {position} does not show the image at its index").format(
+                label=label, position=position)
         )
-        assert not has_ticks(ax), f"for {label}: digit {position} still shows axis ticks"
+        assert not has_ticks(ax), (
+            _("for {label}: digit {position} still shows axis ticks").format(
+                label=label, position=position)
+        )
 
 
 @pytest.mark.rubric(points=1, visibility="public")
@@ -72,7 +81,7 @@ def test_misclassified_figure_shows_each_error_with_its_labels(student, public_d
     figure = student_figure(
         student.plot_misclassified(public_digits, y_true, y_pred, indices), "plot_misclassified"
     )
-    _check_digits(figure, public_digits, y_true, y_pred, indices, "three errors")
+    _check_digits(figure, public_digits, y_true, y_pred, indices, _("three errors"))
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
@@ -84,7 +93,7 @@ def test_misclassified_figure_keeps_the_limit_and_row_layout(
     y_true = _true_labels(hidden_digits, mnist)
     y_pred = y_true.copy()
     y_pred[::3] = LOOKALIKE[y_true[::3]]  # enough errors to need more than one row
-    indices, _ = reference.find_misclassified(y_true, y_pred)
+    indices, _percentage = reference.find_misclassified(y_true, y_pred)
     figure = student_figure(
         student.plot_misclassified(hidden_digits, y_true, y_pred, indices, per_row=4,
                                    max_images=10),
@@ -95,11 +104,11 @@ def test_misclassified_figure_keeps_the_limit_and_row_layout(
                                      max_images=10)
     )
     pictures.keep("misclassified", student=figure["png"], reference=expected["png"])
-    _check_digits(figure, hidden_digits, y_true, y_pred, indices[:10], "ten of many errors")
+    _check_digits(figure, hidden_digits, y_true, y_pred, indices[:10], _("ten of many errors"))
     problems = compare_figures(figure, expected, ignore=DIGITS_FREE, normalize_images=True)
     assert not problems, (
-        "the figure differs from the reference's (digits laid out per_row to a row, in "
-        "order): " + "; ".join(problems)
+        _("the figure differs from the reference's (digits laid out per_row to a row, in "
+          "order): {problems}").format(problems="; ".join(problems))
     )
 
 
@@ -114,7 +123,8 @@ def test_misclassified_figure_without_errors_is_empty(student, reference, hidden
                                                                none))
     problems = compare_figures(figure, expected, ignore=DIGITS_FREE)
     assert not problems, (
-        "no axes are expected when there is nothing to show: " + "; ".join(problems)
+        _("no axes are expected when there is nothing to show: {problems}").format(
+            problems="; ".join(problems))
     )
 
 
@@ -127,12 +137,14 @@ def test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes(student, re
     figure = student_figure(student.plot_confusion_matrix(matrix), "plot_confusion_matrix")
     expected = describe_and_close(reference.plot_confusion_matrix(matrix))
     axes = plot_axes(figure)
-    assert len(axes) == 1, f"one axes (plus an optional colour bar) is expected, got {len(axes)}"
+    assert len(axes) == 1, (
+        _("one axes (plus an optional colour bar) is expected, got {got}").format(got=len(axes))
+    )
     ax = axes[0]
-    assert same_image(image_of(ax), matrix), "the axes does not show the matrix as an image"
+    assert same_image(image_of(ax), matrix), _("the axes does not show the matrix as an image")
     problems = compare_figures(figure, expected, ignore=MATRIX_FREE)
     assert not problems, "; ".join(problems)
-    assert "pred" in ax["xlabel"].lower(), "the x axis should be labelled as predicted classes"
-    assert "real" in ax["ylabel"].lower() or "true" in ax["ylabel"].lower(), (
-        "the y axis should be labelled as real classes"
+    assert says(ax["xlabel"], "predicted"), (
+        _("the x axis should be labelled as predicted classes")
     )
+    assert says(ax["ylabel"], "true"), _("the y axis should be labelled as real classes")

@@ -4,12 +4,16 @@ Each graded function of a course notebook is followed by a locked test cell hold
 ``grade_cell("<assignment>", "<function>")``. The hidden tests never run in the notebook: the
 course's grader grades the saved notebook's sources on its own machine and, when it grades
 with nbgrader, writes each test cell's output and points itself (it finds the cells by that
-call). In a student's notebook the call prints one line and returns ``None``.
+call). In a student's notebook the call prints one line, in the language in use
+(``CNNKIT_LANG``, or the notebook's, as :func:`cnnkit_student.startup.quiet_tensorflow` set
+it), and returns ``None``.
 """
 
 from __future__ import annotations
 
 import os
+
+from cnnkit_student.i18n import _
 
 #: nbgrader sets this variable while ``nbgrader autograde`` executes a notebook.
 AUTOGRADE_ENV = "NBGRADER_EXECUTION"
@@ -38,9 +42,9 @@ def grade_cell(assignment_id: str, function: str, notebook: str | None = None) -
     """
     del assignment_id, notebook  # the grader reads them from the locked cell, not from here
     if os.environ.get(AUTOGRADE_ENV) != "autograde":
-        print(f"The hidden tests of {function} are run by the course's grader when your "
-              "instructor grades the notebook.")
+        print(_("The hidden tests of {function} are run by the course's grader when your "
+                "instructor grades the notebook.").format(function=function))
         return None
-    print(f"The course's grader grades {function} after the notebook has run; "
-          "its results replace this output.")
+    print(_("The course's grader grades {function} after the notebook has run; its results "
+            "replace this output.").format(function=function))
     return 0.0

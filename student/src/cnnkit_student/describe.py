@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnkit_student.i18n import _
+
 # Layer settings that define an architecture; other config keys (names, initialisers,
 # dtypes) are not part of what the course asks for.
 ARCHITECTURE_KEYS = (
@@ -256,13 +258,16 @@ def describe_figure(figure, *, dpi: int = 60) -> dict:
 
 
 # -- models compared ---------------------------------------------------------------------
-_SETTING_NAMES = {
-    "kernel_size": "kernel size",
-    "pool_size": "pool size",
-    "rate": "dropout rate",
-    "units": "number of units",
-    "filters": "number of filters",
-}
+def _setting_name(key: str) -> str:
+    """A layer setting's name in words (in the language in use), else the key itself."""
+    names = {
+        "kernel_size": _("kernel size"),
+        "pool_size": _("pool size"),
+        "rate": _("dropout rate"),
+        "units": _("number of units"),
+        "filters": _("number of filters"),
+    }
+    return names.get(key, key)
 
 
 def _same(a, b) -> bool:
@@ -295,41 +300,41 @@ def first_difference(student: dict, reference: dict) -> str | None:
         architecture settings; otherwise one sentence naming the first layer that differs.
     """
     if not student.get("is_model"):
-        return f"a keras.Model is expected, but a {student.get('class')} was returned"
+        return _("a keras.Model is expected, but a {got} was returned").format(
+            got=student.get("class"))
     if not student.get("built"):
-        return "the model is not built: start it with keras.Input(shape=input_shape)"
+        return _("the model is not built: start it with keras.Input(shape=input_shape)")
     ours, theirs = student["layers"], reference["layers"]
     for index, expected in enumerate(theirs):
-        position = f"layer {index + 1}"
+        number = index + 1
         if index >= len(ours):
-            return (
-                f"your model stops after {len(ours)} layers; {position} should be a "
-                f"{expected['class']}"
-            )
+            return _("your model stops after {count} layers; layer {number} should be a "
+                     "{expected}").format(count=len(ours), number=number,
+                                          expected=expected["class"])
         actual = ours[index]
-        where = f"{position} ({actual['class']} '{actual['name']}')"
+        where = _("layer {number} ({layer_class} '{name}')").format(
+            number=number, layer_class=actual["class"], name=actual["name"])
         if actual["class"] != expected["class"]:
-            return f"{position} is a {actual['class']}, but a {expected['class']} is expected there"
+            return _("layer {number} is a {got}, but a {expected} is expected there").format(
+                number=number, got=actual["class"], expected=expected["class"])
         for key in ARCHITECTURE_KEYS:
             if key in expected and not _same(actual.get(key), expected[key]):
-                setting = _SETTING_NAMES.get(key, key)
-                return f"{where}: its {setting} is {actual.get(key)!r}, expected {expected[key]!r}"
+                return _("{where}: its {setting} is {got!r}, expected {expected!r}").format(
+                    where=where, setting=_setting_name(key), got=actual.get(key),
+                    expected=expected[key])
         if not _same(actual["output_shape"], expected["output_shape"]):
-            return (
-                f"{where}: its output shape is {_shape(actual['output_shape'])}, expected "
-                f"{_shape(expected['output_shape'])}"
-            )
+            return _("{where}: its output shape is {got}, expected {expected}").format(
+                where=where, got=_shape(actual["output_shape"]),
+                expected=_shape(expected["output_shape"]))
         if actual["parameters"] != expected["parameters"]:
-            return (
-                f"{where}: it has {actual['parameters']} parameters, expected "
-                f"{expected['parameters']}"
-            )
+            return _("{where}: it has {got} parameters, expected {expected}").format(
+                where=where, got=actual["parameters"], expected=expected["parameters"])
     if len(ours) > len(theirs):
         extra = ours[len(theirs)]
-        return (
-            f"your model has {len(ours)} layers, {len(ours) - len(theirs)} more than expected; "
-            f"the first extra one is layer {len(theirs) + 1} ({extra['class']})"
-        )
+        return _("your model has {count} layers, {more} more than expected; the first extra one "
+                 "is layer {number} ({layer_class})").format(
+            count=len(ours), more=len(ours) - len(theirs), number=len(theirs) + 1,
+            layer_class=extra["class"])
     return None
 
 
@@ -340,6 +345,31 @@ _INTEGER = re.compile(r"-?\d+")
 def plot_axes(figure: dict) -> list[dict]:
     """The axes that hold content: colourbars and hidden axes are left out."""
     return [ax for ax in figure.get("axes", []) if not ax["is_colorbar"] and ax["visible"]]
+
+
+# The words a figure's title or axis label must contain, per concept. The course is taught in
+# Spanish and in English, so a student labels a figure in either language and both words
+# count. Compared without case or accents ("Pérdida" says "perdida"); stems cover the word's
+# forms ("pred": predicted, predicción, predicha; "entren": entrenamiento; "verdader":
+# verdadera). Only the concept is checked, never the rest of the wording.
+FIGURE_WORDS = {
+    "predicted": ("pred",),
+    "true": ("true", "real", "verdader"),
+    "loss": ("loss", "perdida"),
+    "accuracy": ("accuracy", "exactitud", "precision"),
+    "train": ("train", "entren"),
+    "test": ("test", "prueba"),
+}
+
+
+def says(text: str | None, concept: str) -> bool:
+    """Whether ``text`` (a title or an axis label) names ``concept`` (a key of
+    :data:`FIGURE_WORDS`), in English or in Spanish."""
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text or "")
+                     if not unicodedata.combining(c)).casefold()
+    return any(word in folded for word in FIGURE_WORDS[concept])
 
 
 def integers_in(text: str) -> list[int]:
@@ -405,20 +435,29 @@ def _grid_of(ax: dict) -> tuple | None:
 
 
 def _compare_arrays(where: str, what: str, actual, expected, atol: float,
-                    verb: str = "differs") -> list[str]:
+                    plural: bool = False) -> list[str]:
+    """Differences of two arrays, in words; ``plural`` when ``what`` names several values
+    ("the colour limits of ...")."""
     actual, expected = np.asarray(actual), np.asarray(expected)
     if actual.shape != expected.shape:
-        return [f"{where}: {what} has shape {actual.shape}, expected {expected.shape}"]
+        return [_("{where}: {what} has shape {got}, expected {expected}").format(
+            where=where, what=what, got=actual.shape, expected=expected.shape)]
     # NaN only matches NaN: a figure that draws nothing where the reference draws a value
     # (or the other way round) is a real difference.
     nan_actual = np.isnan(actual.astype(np.float64))
     nan_expected = np.isnan(expected.astype(np.float64))
     if not np.array_equal(nan_actual, nan_expected):
-        return [f"{where}: {what} has missing (NaN) values where the expected one has none, "
-                "or the other way round"]
+        return [_("{where}: {what} has missing (NaN) values where the expected one has none, "
+                  "or the other way round").format(where=where, what=what)]
     diff = _max_abs_diff(np.where(nan_actual, 0, actual), np.where(nan_expected, 0, expected))
     if diff > atol:
-        return [f"{where}: {what} {verb} from the expected one (max abs diff {diff:.3g})"]
+        if plural:
+            message = _("{where}: {what} differ from the expected one (max abs diff "
+                        "{diff:.3g})")
+        else:
+            message = _("{where}: {what} differs from the expected one (max abs diff "
+                        "{diff:.3g})")
+        return [message.format(where=where, what=what, diff=diff)]
     return []
 
 
@@ -432,28 +471,40 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
                   ignore: frozenset[str], normalize_images: bool) -> list[str]:
     problems = []
     if _grid_of(actual) != _grid_of(expected):
-        problems.append(f"{where}: it is not at the expected place in the grid of subplots")
+        problems.append(_("{where}: it is not at the expected place in the grid of "
+                          "subplots").format(where=where))
     if "titles" not in ignore and (
             (actual.get("title") or "").strip() != (expected.get("title") or "").strip()):
-        problems.append(f"{where}: title {actual.get('title')!r} differs from the expected one")
+        problems.append(_("{where}: title {title!r} differs from the expected one").format(
+            where=where, title=actual.get("title")))
     if "axis" not in ignore and actual["axis_on"] != expected["axis_on"]:
-        state = "shown" if actual["axis_on"] else "hidden"
-        problems.append(f"{where}: the axis lines and ticks are {state}, unlike the expected "
+        if actual["axis_on"]:
+            message = _("{where}: the axis lines and ticks are shown, unlike the expected figure")
+        else:
+            message = _("{where}: the axis lines and ticks are hidden, unlike the expected "
                         "figure")
-    for kind, name in (("images", "images"), ("lines", "lines"), ("scatters", "scatter plots")):
+        problems.append(message.format(where=where))
+    counted = {"images": _("{where}: {count} images, expected {wanted}"),
+               "lines": _("{where}: {count} lines, expected {wanted}"),
+               "scatters": _("{where}: {count} scatter plots, expected {wanted}")}
+    for kind, message in counted.items():
         count, wanted = len(actual[kind]), len(expected[kind])
         if count != wanted:
-            problems.append(f"{where}: {count} {name}, expected {wanted}")
+            problems.append(message.format(where=where, count=count, wanted=wanted))
     if problems:
         return problems
     for number, (mine, theirs) in enumerate(zip(actual["images"], expected["images"],
                                                 strict=True), start=1):
-        label = "image" if len(expected["images"]) == 1 else f"image {number}"
+        if len(expected["images"]) == 1:
+            label = _("image")
+        else:
+            label = _("image {number}").format(number=number)
         if ("colormaps" not in ignore and mine["cmap"] != theirs["cmap"]
                 and np.ndim(theirs["array"]) == 2):
             # An RGB(A) image ignores its colormap; only a 2-D array is coloured by it.
-            problems.append(f"{where}: {label} uses the colormap {mine['cmap']!r}, "
-                            f"expected {theirs['cmap']!r}")
+            problems.append(_("{where}: {label} uses the colormap {got!r}, expected "
+                              "{expected!r}").format(where=where, label=label,
+                                                     got=mine["cmap"], expected=theirs["cmap"]))
         a, b = mine["array"], theirs["array"]
         if normalize_images and np.shape(a) == np.shape(b):
             a, b = _min_max(a), _min_max(b)
@@ -467,19 +518,21 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
             # part for large values.
             finite = np.asarray(clims[1], dtype=np.float64)
             scale = float(np.nanmax(np.abs(finite))) if np.any(np.isfinite(finite)) else 0.0
-            problems += _compare_arrays(where, f"the colour limits of {label}", clims[0],
-                                        clims[1], max(atol, 1e-6 * scale), verb="differ")
+            problems += _compare_arrays(where, _("the colour limits of {label}").format(
+                label=label), clims[0], clims[1], max(atol, 1e-6 * scale), plural=True)
     if "line_data" not in ignore:
         for number, (mine, theirs) in enumerate(zip(actual["lines"], expected["lines"],
                                                     strict=True), start=1):
             for coordinate in ("x", "y"):
-                problems += _compare_arrays(where, f"line {number} ({coordinate} data)",
-                                            mine[coordinate], theirs[coordinate], atol)
+                problems += _compare_arrays(
+                    where, _("line {number} ({coordinate} data)").format(
+                        number=number, coordinate=coordinate),
+                    mine[coordinate], theirs[coordinate], atol)
     if "scatter_data" not in ignore:
         for number, (mine, theirs) in enumerate(zip(actual["scatters"], expected["scatters"],
                                                     strict=True), start=1):
-            problems += _compare_arrays(where, f"scatter plot {number} (points)",
-                                        mine["offsets"], theirs["offsets"], atol)
+            problems += _compare_arrays(where, _("scatter plot {number} (points)").format(
+                number=number), mine["offsets"], theirs["offsets"], atol)
     return problems
 
 
@@ -524,28 +577,30 @@ def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
     if unknown:
         raise ValueError(f"compare_figures cannot ignore {sorted(unknown)}")
     if not student.get("is_figure"):
-        return [f"a matplotlib Figure is expected, got {student.get('type', 'something else')}"]
+        got = student["type"] if "type" in student else _("something else")
+        return [_("a matplotlib Figure is expected, got {got}").format(got=got)]
     problems = []
     if "titles" not in ignore and (
             (student.get("suptitle") or "") != (reference.get("suptitle") or "")):
-        problems.append(f"the figure's title (suptitle) {student.get('suptitle')!r} differs "
-                        "from the expected one")
+        problems.append(_("the figure's title (suptitle) {title!r} differs from the expected "
+                          "one").format(title=student.get("suptitle")))
     mine, theirs = plot_axes(student), plot_axes(reference)
     if len(mine) != len(theirs):
-        problems.append(f"the figure has {len(mine)} axes with content, expected {len(theirs)}")
+        problems.append(_("the figure has {count} axes with content, expected {wanted}").format(
+            count=len(mine), wanted=len(theirs)))
         return problems
     for number, (actual, expected) in enumerate(zip(mine, theirs, strict=True), start=1):
-        problems += _compare_axes(f"axes {number}", actual, expected, atol=atol, ignore=ignore,
-                                  normalize_images=normalize_images)
+        problems += _compare_axes(_("axes {number}").format(number=number), actual, expected,
+                                  atol=atol, ignore=ignore, normalize_images=normalize_images)
     if problems or rms_tolerance is None or "rendering" in ignore:
         return problems
     if student.get("png") is None or reference.get("png") is None:
         return problems
     rms = rms_difference(student["png"], reference["png"])
     if not np.isfinite(rms):
-        problems.append("the rendered figure does not have the expected size in pixels "
-                        "(check its figsize)")
+        problems.append(_("the rendered figure does not have the expected size in pixels "
+                          "(check its figsize)"))
     elif rms > rms_tolerance:
-        problems.append(f"the rendered figure differs from the expected one (RMS {rms:.2f} "
-                        f"over pixels, {rms_tolerance:g} allowed)")
+        problems.append(_("the rendered figure differs from the expected one (RMS {rms:.2f} over "
+                          "pixels, {allowed:g} allowed)").format(rms=rms, allowed=rms_tolerance))
     return problems

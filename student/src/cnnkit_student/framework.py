@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnkit_student.frozen import Expected
+from cnnkit_student.i18n import _
 from cnnkit_student.notebook import LoadedNotebook
 
 
@@ -52,17 +53,20 @@ def expect_value_error(call: Callable[[], Any], label: str) -> None:
     except StudentError as error:
         if error.kind == "NotImplementedError":
             raise
-        expect(error.kind == "ValueError", f"ValueError is expected {label}, got: {error}")
+        expect(error.kind == "ValueError", _("ValueError is expected {label}, got: {error}"
+                                             ).format(label=label, error=error))
     else:
-        raise CheckFailed(f"ValueError is expected {label}; nothing was raised")
+        raise CheckFailed(_("ValueError is expected {label}; nothing was raised").format(
+            label=label))
 
 
-def _student_frames(error: BaseException) -> str:
-    """Where in the student's cells the error happened: ``cell 6, line 12``."""
-    places = [f"{frame.filename[1:-1]}, line {frame.lineno}"
+def _student_frame(error: BaseException) -> tuple[str, int] | None:
+    """Where in the student's cells the error happened last: ``("6", 12)`` for cell 6, line
+    12; ``None`` when it did not happen in a cell."""
+    places = [(frame.filename[len("<cell "):-1], frame.lineno)
               for frame in traceback.extract_tb(error.__traceback__)
               if frame.filename.startswith("<cell ")]
-    return f" (at {places[-1]})" if places else ""
+    return places[-1] if places else None
 
 
 class StudentFunctions:
@@ -75,24 +79,33 @@ class StudentFunctions:
         loaded = self._loaded
         if not loaded.defines(name):
             why = loaded.problems.get(name)
-            raise StudentError(
-                f"{name} is not defined in {loaded.path.name}" + (f": {why}" if why else
-                                                                  "; was it renamed?"),
-                "missing")
+            if why:
+                message = _("{name} is not defined in {notebook}: {why}").format(
+                    name=name, notebook=loaded.path.name, why=why)
+            else:
+                message = _("{name} is not defined in {notebook}; was it renamed?").format(
+                    name=name, notebook=loaded.path.name)
+            raise StudentError(message, "missing")
         function = getattr(loaded.namespace, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)
             except NotImplementedError:
-                raise StudentError(f"{name} is not implemented yet", "NotImplementedError"
-                                   ) from None
+                raise StudentError(_("{name} is not implemented yet").format(name=name),
+                                   "NotImplementedError") from None
             except Exception as error:  # the student's code: report, never crash the run
                 text = str(error).strip().splitlines()
                 first = text[0][:300] if text else ""
-                raise StudentError(
-                    f"{name} raised {type(error).__name__}: {first}{_student_frames(error)}",
-                    type(error).__name__) from None
+                place = _student_frame(error)
+                if place is None:
+                    message = _("{name} raised {error_type}: {error}").format(
+                        name=name, error_type=type(error).__name__, error=first)
+                else:
+                    message = _("{name} raised {error_type}: {error} (at cell {cell}, line "
+                                "{line})").format(name=name, error_type=type(error).__name__,
+                                                  error=first, cell=place[0], line=place[1])
+                raise StudentError(message, type(error).__name__) from None
 
         return call
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnkit_student.i18n import _
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 FORMAT = 1
 _ARRAY = "__npy__"
@@ -95,9 +97,9 @@ class Expected:
         if self._values is None:
             path = self.folder / "expected.json"
             if not path.is_file():
-                raise FileNotFoundError(
-                    f"this installation has no expected values for {self.folder.name}; "
-                    "reinstall the course's checks package")
+                raise FileNotFoundError(_(
+                    "this installation has no expected values for {assignment}; reinstall the "
+                    "course's checks package").format(assignment=self.folder.name))
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 raise ValueError(f"{path}: format {data.get('format')!r}, {FORMAT} expected")

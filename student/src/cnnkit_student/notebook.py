@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import types
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cnnkit_student.i18n import LANGUAGES, _
 
 _DEF_NAME = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
 
@@ -115,8 +119,9 @@ def extract_cell(number: int, cell_source: str) -> tuple[Cell | None, str | None
     try:
         tree = ast.parse(source, filename=f"<cell {number}>")
     except SyntaxError as error:
-        message = (f"cell {number} has a syntax error at line {error.lineno}: {error.msg}; "
-                   "nothing in that cell could be checked")
+        message = _("cell {number} has a syntax error at line {line}: {error}; nothing in "
+                    "that cell could be checked").format(number=number, line=error.lineno,
+                                                         error=error.msg)
         return None, message, tuple(_DEF_NAME.findall(source))
     lines = source.splitlines()
     kept = [statement for statement in tree.body if _keep(statement)]
@@ -150,17 +155,20 @@ def read_cells(path: str | Path) -> tuple[dict, list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NotebookError(f"the notebook {path} was not found") from None
+        raise NotebookError(_("the notebook {path} was not found").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise NotebookError(f"the notebook {path.name} could not be read: {error}") from None
+        raise NotebookError(_("the notebook {notebook} could not be read: {error}").format(
+            notebook=path.name, error=error)) from None
     try:
         notebook = json.loads(text)
     except json.JSONDecodeError as error:
-        raise NotebookError(
-            f"{path.name} is not valid notebook JSON (line {error.lineno}: {error.msg}); was "
-            "it saved half-way or edited outside Jupyter?") from None
+        raise NotebookError(_(
+            "{notebook} is not valid notebook JSON (line {line}: {error}); was it saved "
+            "half-way or edited outside Jupyter?").format(notebook=path.name, line=error.lineno,
+                                                          error=error.msg)) from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise NotebookError(f"{path.name} is not a Jupyter notebook (it has no list of cells)")
+        raise NotebookError(_("{notebook} is not a Jupyter notebook (it has no list of "
+                              "cells)").format(notebook=path.name))
     sources = []
     for cell in notebook["cells"]:
         source = cell.get("source", "") if isinstance(cell, dict) else ""
@@ -176,6 +184,77 @@ def assignment_of(notebook: dict) -> str | None:
     meta = notebook.get("metadata", {}).get("cnnkit", {})
     value = meta.get("assignment") if isinstance(meta, dict) else None
     return value if isinstance(value, str) else None
+
+
+#: The environment variable that chooses the language (see :mod:`cnnkit_student.i18n`).
+LANGUAGE_ENV = "CNNKIT_LANG"
+#: What Jupyter Server sets in a kernel's environment: the path of the kernel's notebook.
+SESSION_ENV = "JPY_SESSION_NAME"
+
+
+def language_of(notebook: dict) -> str | None:
+    """The language a notebook declares in its metadata (``metadata.cnnkit.lang``): one of
+    :data:`cnnkit_student.i18n.LANGUAGES`, or ``None`` when it declares none of them."""
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    meta = metadata.get("cnnkit") if isinstance(metadata, dict) else None
+    value = meta.get("lang") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) and value in LANGUAGES else None
+
+
+def notebook_language(path: str | Path | None) -> str | None:
+    """The language a notebook file declares (``metadata.cnnkit.lang``).
+
+    Parameters
+    ----------
+    path : str or Path or None
+        The ``.ipynb`` file.
+
+    Returns
+    -------
+    str or None
+        ``None`` when there is no such file, it cannot be read as JSON, or it declares no
+        language of the course: never an error.
+    """
+    if path is None or str(path) == "":
+        return None
+    try:
+        notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return language_of(notebook)
+
+
+def session_language(environ: Mapping[str, str] | None = None) -> str | None:
+    """The language of the running notebook session, when it can be told.
+
+    ``CNNKIT_LANG`` when it names a language of the course; else the language declared by
+    the notebook that Jupyter Server names in ``JPY_SESSION_NAME`` (its path: absolute, or
+    relative to the server's folder, in which case the notebook is also looked for by name
+    in the current folder, the kernel's); else ``None`` (the default language stays).
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment (``os.environ`` by default).
+
+    Returns
+    -------
+    str or None
+    """
+    environ = os.environ if environ is None else environ
+    chosen = environ.get(LANGUAGE_ENV, "").strip().lower()
+    if chosen in LANGUAGES:
+        return chosen
+    session = environ.get(SESSION_ENV, "").strip()
+    if not session:
+        return None
+    given = Path(session).expanduser()
+    candidates = [given] if given.is_absolute() else [given, Path.cwd() / given.name]
+    for candidate in candidates:
+        found = notebook_language(candidate)
+        if found is not None:
+            return found
+    return None
 
 
 def load_notebook(path: str | Path) -> LoadedNotebook:
@@ -221,16 +300,16 @@ def load_notebook(path: str | Path) -> LoadedNotebook:
                 failed_imports.setdefault(missing, []).append(number)
             except Exception as error:  # the student's statement: report it, go on
                 line = statement.lineno
-                loaded.notes.append(f"cell {number}, line {line}: {type(error).__name__}: "
-                                    f"{error}")
+                loaded.notes.append(_("cell {number}, line {line}: {error_type}: {error}").format(
+                    number=number, line=line, error_type=type(error).__name__, error=error))
                 if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
-                    loaded.problems[statement.name] = (
-                        f"its definition in cell {number} failed: {type(error).__name__}: "
-                        f"{error}")
+                    loaded.problems[statement.name] = _(
+                        "its definition in cell {number} failed: {error_type}: {error}").format(
+                        number=number, error_type=type(error).__name__, error=error)
     for missing, numbers in failed_imports.items():
         cells = ", ".join(str(n) for n in sorted(set(numbers)))
-        loaded.notes.append(f"cannot import {missing!r} (cell {cells}): a function that "
-                            "uses it will fail its checks")
+        loaded.notes.append(_("cannot import {module!r} (cell {cells}): a function that uses it "
+                              "will fail its checks").format(module=missing, cells=cells))
     loaded.namespace = module
     return loaded
 

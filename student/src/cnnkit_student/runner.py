@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cnnkit_student import checks as registry
+from cnnkit_student import i18n
 from cnnkit_student.framework import (
     CheckFailed,
     Context,
@@ -24,11 +25,13 @@ from cnnkit_student.framework import (
     scratch_folder,
 )
 from cnnkit_student.frozen import Expected
+from cnnkit_student.i18n import _, check_language, current_language, language
 from cnnkit_student.notebook import (
     NotebookError,
     assignment_of,
     function_sources,
     load_notebook,
+    notebook_language,
     read_cells,
 )
 
@@ -68,7 +71,7 @@ def _assignment_for(path: Path, declared: str | None) -> str:
         registry.get(declared)
         return declared
     try:
-        notebook, _ = read_cells(path)
+        notebook, _sources = read_cells(path)
     except NotebookError:
         notebook = {}
     found = assignment_of(notebook) if notebook else None
@@ -77,9 +80,9 @@ def _assignment_for(path: Path, declared: str | None) -> str:
     for assignment, name in registry.NOTEBOOKS.items():
         if path.name == name:
             return assignment
-    raise UsageError(f"cannot tell which assignment {path.name} belongs to; name it: "
-                     f"check({str(path)!r}, assignment=...) with one of "
-                     f"{', '.join(registry.MODULES)}")
+    raise UsageError(_("cannot tell which assignment {notebook} belongs to; name it: "
+                       "check({path!r}, assignment=...) with one of {assignments}").format(
+        notebook=path.name, path=str(path), assignments=", ".join(registry.MODULES)))
 
 
 def resolve(target: str, functions: tuple[str, ...], assignment: str | None,
@@ -93,7 +96,8 @@ def resolve(target: str, functions: tuple[str, ...], assignment: str | None,
     if target and (target.endswith(".ipynb") or Path(target).is_file()):
         path = Path(target)
         if not path.is_file():
-            raise UsageError(f"the notebook {target} was not found (from {folder})")
+            raise UsageError(_("the notebook {target} was not found (from {folder})").format(
+                target=target, folder=folder))
     else:
         if target:
             functions = (target, *functions)
@@ -101,15 +105,18 @@ def resolve(target: str, functions: tuple[str, ...], assignment: str | None,
         if functions and len(candidates) > 1:
             candidates = [p for p in candidates if _defines_functions(p, functions, assignment)]
         if len(candidates) != 1:
-            raise UsageError("say which notebook to check, e.g. check('mnist_cnn.ipynb') "
-                             f"({len(candidates)} candidate notebooks in {folder})")
+            raise UsageError(_("say which notebook to check, e.g. check('mnist_cnn.ipynb') "
+                               "({count} candidate notebooks in {folder})").format(
+                count=len(candidates), folder=folder))
         path = candidates[0]
     assignment_id = _assignment_for(path, assignment)
     known = registry.get(assignment_id).functions
     unknown = [name for name in functions if name not in known]
     if unknown:
-        raise UsageError(f"{', '.join(unknown)}: not a graded function of {assignment_id}; "
-                         f"its functions are {', '.join(known)}")
+        raise UsageError(_("{names}: not a graded function of {assignment}; its functions are "
+                           "{functions}").format(names=", ".join(unknown),
+                                                 assignment=assignment_id,
+                                                 functions=", ".join(known)))
     return path, assignment_id, tuple(functions)
 
 
@@ -138,7 +145,7 @@ def stale_warning(path: Path, functions: tuple[str, ...]) -> str | None:
     if not history:
         return None
     try:
-        _, sources = read_cells(path)
+        _notebook, sources = read_cells(path)
     except NotebookError:
         return None
     ran = function_sources([str(s) for s in history[1:]])
@@ -146,9 +153,10 @@ def stale_warning(path: Path, functions: tuple[str, ...]) -> str | None:
     differing = [name for name in functions if name in ran and ran[name] != saved.get(name)]
     if not differing:
         return None
-    return (f"WARNING: the saved {path.name} differs from the code this kernel last ran for "
-            f"{', '.join(differing)}. The checks read the saved file: save the notebook "
-            "(Ctrl-S), and run the changed cells, then check again.")
+    return _("WARNING: the saved {notebook} differs from the code this kernel last ran for "
+             "{functions}. The checks read the saved file: save the notebook (Ctrl-S), and run "
+             "the changed cells, then check again.").format(notebook=path.name,
+                                                            functions=", ".join(differing))
 
 
 def _close_new_figures(before: set[int]) -> None:
@@ -197,13 +205,21 @@ def run_checks(path: Path, assignment_id: str, functions: tuple[str, ...] = (), 
     if warning:
         report.warnings.append(warning)
         print(warning, file=out, flush=True)
-    print(f"Checking {path.name} ({assignment_id}): {len(chosen)} public checks"
-          + (f" of {', '.join(functions)}" if functions else "") + "; reading the notebook...",
-          file=out, flush=True)
+    if functions:
+        opening = _("Checking {notebook} ({assignment}): {count} public checks of {functions}; "
+                    "reading the notebook...").format(notebook=path.name,
+                                                      assignment=assignment_id,
+                                                      count=len(chosen),
+                                                      functions=", ".join(functions))
+    else:
+        opening = _("Checking {notebook} ({assignment}): {count} public checks; reading the "
+                    "notebook...").format(notebook=path.name, assignment=assignment_id,
+                                          count=len(chosen))
+    print(opening, file=out, flush=True)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # retracing notices
     loaded = load_notebook(path)
     for note in loaded.notes:
-        print(f"  note: {note}", file=out, flush=True)
+        print("  " + _("note: {note}").format(note=note), file=out, flush=True)
     student = StudentFunctions(loaded)
     expected = Expected(assignment_id)
     width = len(str(len(chosen)))
@@ -220,10 +236,11 @@ def run_checks(path: Path, assignment_id: str, functions: tuple[str, ...] = (), 
                     check.run(Context(student, expected, folder))
                 outcome = Outcome(check, True)
             except CheckFailed as failure:
-                outcome = Outcome(check, False, str(failure) or "the check did not pass")
+                outcome = Outcome(check, False, str(failure) or _("the check did not pass"))
             except Exception as error:  # what the function returned broke the check
-                outcome = Outcome(check, False, f"what {check.function} returned could not be "
-                                                f"checked ({type(error).__name__}: {error})")
+                outcome = Outcome(check, False, _(
+                    "what {function} returned could not be checked ({error_type}: {error})"
+                ).format(function=check.function, error_type=type(error).__name__, error=error))
             finally:
                 _close_new_figures(before)
             outcome.seconds = time.monotonic() - started
@@ -236,10 +253,13 @@ def run_checks(path: Path, assignment_id: str, functions: tuple[str, ...] = (), 
 def _line(number: int, total: int, width: int, outcome: Outcome) -> str:
     check = outcome.check
     if check.graded:
-        verdict = f"{'PASS' if outcome.passed else 'FAIL'} {outcome.score:g}/{check.points:g}"
+        verdict = (_("PASS {score:g}/{points:g}") if outcome.passed
+                   else _("FAIL {score:g}/{points:g}")).format(score=outcome.score,
+                                                               points=check.points)
     else:
-        verdict = f"{'PASS' if outcome.passed else 'FAIL'} req"
-    line = f"[{number:>{width}}/{total}] {verdict:<9} {check.text}"
+        verdict = _("PASS req") if outcome.passed else _("FAIL req")
+    # The rubric line is registered in English and shown in the language in use.
+    line = f"[{number:>{width}}/{total}] {verdict:<9} {i18n.translated(check.text)}"
     if not outcome.passed:
         line += f"\n{' ' * (width * 2 + 4)}-> {outcome.message}"
     return line
@@ -249,19 +269,19 @@ def summary(report: Report) -> str:
     """The closing lines: points of the public rubric lines, requirements met."""
     graded = [o for o in report.outcomes if o.check.graded]
     required = [o for o in report.outcomes if not o.check.graded]
-    text = (f"Public checks for {report.notebook.name}: {report.score:g} / "
-            f"{report.max_score:g} points")
+    text = _("Public checks for {notebook}: {score:g} / {max_score:g} points").format(
+        notebook=report.notebook.name, score=report.score, max_score=report.max_score)
     if required:
-        text += (f"; stated requirements: {sum(o.passed for o in required)} of "
-                 f"{len(required)} met (no points: the hidden tests check them on other "
-                 "inputs)")
+        text += "; " + _("stated requirements: {met} of {total} met (no points: the hidden "
+                         "tests check them on other inputs)").format(
+            met=sum(o.passed for o in required), total=len(required))
     if not graded and not required:
-        text += " (no check selected)"
-    return text + ".\nThe hidden tests grade the rest of the assignment in the same way."
+        text += " " + _("(no check selected)")
+    return text + ".\n" + _("The hidden tests grade the rest of the assignment in the same way.")
 
 
 def check(target: str = "", *functions: str, assignment: str | None = None,
-          stream: TextIO | None = None) -> float:
+          stream: TextIO | None = None, lang: str | None = None) -> float:
     """Run the public checks on a saved notebook; print one line per check as it runs.
 
     Parameters
@@ -276,6 +296,10 @@ def check(target: str = "", *functions: str, assignment: str | None = None,
         The assignment id, when the notebook does not say it.
     stream : text stream, optional
         Where the lines go (standard output by default).
+    lang : {"en", "es"}, optional
+        The language of the lines. By default the notebook's own (``metadata.cnnkit.lang``,
+        which the Spanish release writes), else the language in use (``CNNKIT_LANG``, else
+        English). The language in use is the same after the call.
 
     Returns
     -------
@@ -283,15 +307,39 @@ def check(target: str = "", *functions: str, assignment: str | None = None,
         Points earned on the public rubric lines (requirement checks earn none).
     """
     out = stream or sys.stdout
+    with language(checks_language(target, functions, assignment, lang)):
+        try:
+            path, assignment_id, chosen = resolve(target, tuple(functions), assignment)
+            if not Expected(assignment_id).available():
+                return _check_with_the_grader(path, assignment_id, out)
+            report = run_checks(path, assignment_id, chosen, stream=stream)
+        except (UsageError, NotebookError, KeyError) as error:
+            print(_("cannot run the checks: {error}").format(error=error), file=out, flush=True)
+            return 0.0
+        return report.score
+
+
+def checks_language(target: str, functions: tuple[str, ...] = (),
+                    assignment: str | None = None, lang: str | None = None) -> str | None:
+    """The language :func:`check` speaks for these arguments.
+
+    ``lang`` when given; else the language the notebook meant by ``target`` declares
+    (``metadata.cnnkit.lang``); else ``None``: the language in use (``CNNKIT_LANG``, else
+    English).
+
+    Raises
+    ------
+    ValueError
+        ``lang`` is not a language of the course.
+    """
+    if lang is not None:
+        return check_language(lang)
     try:
-        path, assignment_id, chosen = resolve(target, tuple(functions), assignment)
-        if not Expected(assignment_id).available():
-            return _check_with_the_grader(path, assignment_id, out)
-        report = run_checks(path, assignment_id, chosen, stream=stream)
-    except (UsageError, NotebookError, KeyError) as error:
-        print(f"cannot run the checks: {error}", file=out, flush=True)
-        return 0.0
-    return report.score
+        path = resolve(target, tuple(functions), assignment)[0]
+    except (UsageError, NotebookError, KeyError):
+        # The error is reported by the run itself; a named notebook may still say its language.
+        path = Path(target) if target.endswith(".ipynb") else None
+    return notebook_language(path)
 
 
 #: The course's grader, in the course's own checkout: its package and its check command.
@@ -308,14 +356,16 @@ def _check_with_the_grader(path: Path, assignment_id: str, out: TextIO) -> float
     Elsewhere the installation is incomplete, which is said.
     """
     if importlib.util.find_spec(_GRADER_PACKAGE) is None:
-        print(f"cannot run the checks: this installation has no expected values for "
-              f"{assignment_id}; install the course's checks package (the wheel your "
-              "instructor hands out)", file=out, flush=True)
+        print(_("cannot run the checks: this installation has no expected values for "
+                "{assignment}; install the course's checks package (the wheel your instructor "
+                "hands out)").format(assignment=assignment_id), file=out, flush=True)
         return 0.0
     completed = subprocess.run([sys.executable, *_GRADER_CHECK, str(path), "--assignment",
-                                assignment_id], capture_output=True, text=True, check=False)
+                                assignment_id, "--lang", current_language()],
+                               capture_output=True, text=True, check=False)
     print(completed.stdout, end="", file=out, flush=True)
     if completed.returncode not in (0, 1):
         print(completed.stderr[-2000:], end="", file=out, flush=True)
-    found = re.search(r": ([\d.]+) / [\d.]+ points", completed.stdout)
+    # The summary line, in either language: "...: 7 / 9 points" ("puntos" in Spanish).
+    found = re.search(r": ([\d.]+) / [\d.]+ \w+", completed.stdout)
     return float(found.group(1)) if found else 0.0

@@ -10,6 +10,11 @@ lines are discarded; every later import of TensorFlow or Keras is then silent.
 
 It does not change what TensorFlow computes (``TF_ENABLE_ONEDNN_OPTS`` is left alone: turning
 oneDNN off would change the numbers).
+
+Being the first call of every course notebook, it also sets the language of what this package
+says in the notebook (``grade_cell`` lines, ``check()`` reports): ``CNNKIT_LANG`` when set,
+else the language the notebook itself declares (``metadata.cnnkit.lang``), found through the
+``JPY_SESSION_NAME`` variable that Jupyter Server gives the kernel; else English.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-__all__ = ["quiet_tensorflow"]
+__all__ = ["quiet_tensorflow", "use_session_language"]
 
 
 @contextlib.contextmanager
@@ -47,18 +52,44 @@ def _stderr_discarded() -> Iterator[None]:
         os.close(discard)
 
 
+def use_session_language() -> str | None:
+    """Speak the running notebook's language from now on in this process, when it can be
+    told (see :func:`cnnkit_student.notebook.session_language`).
+
+    Never raises: a missing or unreadable notebook leaves the language as it is (English).
+
+    Returns
+    -------
+    str or None
+        The language set, or ``None`` when none was found.
+    """
+    try:
+        from cnnkit_student.i18n import set_language
+        from cnnkit_student.notebook import session_language
+
+        found = session_language()
+        if found is not None:
+            set_language(found)
+        return found
+    except Exception:  # the start-up cell must never fail for the language's sake
+        return None
+
+
 def quiet_tensorflow() -> None:
     """Import TensorFlow without its C++ start-up lines.
 
     Call it before anything imports TensorFlow or Keras (the first cell of a notebook). It
     also sets ``TF_CPP_MIN_LOG_LEVEL=3`` (unless already set) for TensorFlow's later C++
-    messages. When TensorFlow is already imported it does nothing: its lines are out already.
+    messages. When TensorFlow is already imported it does nothing more: its lines are out
+    already. First, it sets the language of the package's lines from the notebook
+    (:func:`use_session_language`).
 
     Returns
     -------
     None
         A failing import still raises its Python error (its message is in the exception).
     """
+    use_session_language()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" in sys.modules:
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from cnnkit_student.framework import Assignment
+from cnnkit_student.i18n import _
 
 # assignment id -> module of its checks (each defines ASSIGNMENT and freeze).
 MODULES = {
@@ -23,7 +24,8 @@ def module_of(assignment_id: str):
 def get(assignment_id: str) -> Assignment:
     """One assignment's checks; ``KeyError`` naming the known ids otherwise."""
     if assignment_id not in MODULES:
-        raise KeyError(f"unknown assignment {assignment_id!r}; known: {', '.join(MODULES)}")
+        raise KeyError(_("unknown assignment {assignment!r}; known: {known}").format(
+            assignment=assignment_id, known=", ".join(MODULES)))
     return module_of(assignment_id).ASSIGNMENT
 
 

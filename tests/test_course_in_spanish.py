@@ -1,0 +1,152 @@
+"""The course in Spanish, end to end: the Spanish notebooks graded with ``--lang es`` earn the
+same points as in English, and what a student reads (rubric lines, messages, the feedback page
+in a real browser) is Spanish."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from grading import ROOT, failed, grade_folder
+from test_nbgrader import _grade_cells, _nbgrader
+from test_report import chromium_path
+
+from autograder.assignments import ASSIGNMENTS
+from autograder.examples import submitted
+from autograder.i18n import language, translated
+
+pytestmark = pytest.mark.slow
+
+# Full marks, and one failing example per assignment with the points it earns in English
+# (the examples' own tests state them): the same checks must fail in Spanish.
+FULL_MARKS = {"01_mnist_cnn": 30, "02_cats_dogs": 38, "03_activations": 29, "04_embeddings": 24}
+FAILING = {"01_mnist_cnn": ("wrong_padding", 25), "02_cats_dogs": ("softmax_output", 31),
+           "03_activations": ("alpha_swapped", 27), "04_embeddings": ("no_component_cap", 23)}
+
+
+def spanish_submission(assignment):
+    """What a student of the Spanish course hands in: the Spanish release, answered."""
+    return submitted(nbformat.read(assignment.release_path_in("es"), as_version=4),
+                     nbformat.read(assignment.solution_path_in("es"), as_version=4), None)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    """One ``cnnkit grade --lang es`` batch: each assignment's Spanish release with the
+    reference's answers filled in, and one failing example; its out folder and results."""
+    folder = tmp_path_factory.mktemp("spanish-submissions")
+    for assignment in ASSIGNMENTS.values():
+        example = FAILING[assignment.id][0]
+        nbformat.write(spanish_submission(assignment), folder / f"{assignment.id}-reference.ipynb")
+        shutil.copy(assignment.examples_dir / f"{example}.ipynb",
+                    folder / f"{assignment.id}-{example}.ipynb")
+    out = tmp_path_factory.mktemp("spanish-out")
+    return out, grade_folder(folder, out, extra_args=["--lang", "es", "--jobs", "2"])
+
+
+@pytest.fixture(scope="module")
+def spanish(graded) -> dict[str, dict]:
+    return graded[1]
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_the_spanish_reference_earns_full_points(spanish, assignment):
+    result = spanish[f"{assignment}-reference"]
+    assert result["extra_data"]["lang"] == "es"
+    assert result["score"] == result["max_score"] == FULL_MARKS[assignment], (
+        [t["output"] for t in result["tests"] if t.get("status") == "failed"])
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_an_example_graded_in_spanish_fails_the_same_checks_as_in_english(
+        spanish, graded_examples, assignment):
+    example, points = FAILING[assignment]
+    english = graded_examples(assignment)[example]
+    result = spanish[f"{assignment}-{example}"]
+    assert result["score"] == english["score"] == points
+    assert failed(result) == failed(english) and failed(result)
+    by_id = {t["tags"][0]: t for t in english["tests"]}
+    for test in result["tests"]:
+        original = by_id[test["tags"][0]]
+        with language("es"):
+            assert test["name"] == translated(original["name"]) != original["name"], (
+                "the rubric line is not in Spanish")
+        if test.get("status") == "failed":
+            assert test["output"] != original["output"], f"{test['name']}: message in English"
+
+
+def test_the_spanish_feedback_page_reads_right_in_a_browser(graded, tmp_path):
+    """Chromium parses the page (its charset, its markup) and shows the Spanish text."""
+    out, spanish = graded
+    result = spanish["01_mnist_cnn-wrong_padding"]
+    page = out / "01_mnist_cnn-wrong_padding" / "feedback.html"
+    completed = subprocess.run(
+        [chromium_path(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'home'}", "--dump-dom", page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=180)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    dom = completed.stdout
+    assert '<html lang="es"' in dom
+    failing = next(t for t in result["tests"] if t.get("status") == "failed")
+    assert failing["name"] in dom and "ó" in dom, "the Spanish rubric line is not on the page"
+    assert "Ã" not in dom, "the page's accents were decoded with the wrong charset"
+
+
+def test_check_speaks_the_language_of_a_spanish_notebook(tmp_path):
+    """``cnnkit check`` on a Spanish student notebook answers in Spanish (its metadata)."""
+    released = ASSIGNMENTS["01_mnist_cnn"].release_path_in("es")
+    notebook = tmp_path / released.name
+    shutil.copy(released, notebook)
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", "check", str(notebook)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 1, "a blank notebook fails its public checks"
+    assert "Comprobaciones públicas" in completed.stdout, completed.stdout[-2000:]
+    assert json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["cnnkit"]["lang"] == "es"
+
+
+def test_nbgrader_autogrades_and_gives_feedback_in_spanish(tmp_path):
+    """A course taught in Spanish (``COURSE_LANGUAGE = "es"``): nbgrader releases the Spanish
+    notebook, autogrades a Spanish submission with the kit's points and writes Spanish lines in
+    its test cells and feedback."""
+    assignment = ASSIGNMENTS["01_mnist_cnn"]
+    course = tmp_path / "curso"
+    course.mkdir()
+    config = (ROOT / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert 'COURSE_LANGUAGE = "en"' in config
+    (course / "nbgrader_config.py").write_text(
+        config.replace('COURSE_LANGUAGE = "en"', 'COURSE_LANGUAGE = "es"'), encoding="utf-8")
+    source = course / "solutions" / "es" / assignment.id
+    shutil.copytree(assignment.solution_path_in("es").parent, source)
+    # the course's setting decides, not a language this test process may have set
+    environment_free = {k: v for k, v in os.environ.items() if k != "CNNKIT_LANG"}
+    _nbgrader(course, "generate_assignment", assignment.id, "--force", env=environment_free)
+    released = course / "assignments" / "es" / assignment.id / assignment.notebook
+    assert released.read_bytes() == assignment.release_path_in("es").read_bytes()
+    handed_in = course / "submitted" / "ana" / assignment.id
+    handed_in.mkdir(parents=True)
+    nbformat.write(spanish_submission(assignment), handed_in / assignment.notebook)
+    _nbgrader(course, "autograde", assignment.id, "--force", env=environment_free)
+    _nbgrader(course, "generate_feedback", assignment.id, "--force", env=environment_free)
+
+    autograded = nbformat.read(course / "autograded" / "ana" / assignment.id
+                               / assignment.notebook, as_version=4)
+    cells = _grade_cells(autograded)
+    points = [float(c.outputs[-1].data["text/plain"]) for c in cells]
+    assert sum(points) == FULL_MARKS[assignment.id]
+    lines = "".join(c.outputs[0].text for c in cells)
+    with language("es"):
+        rubric_line = translated(
+            "preprocess_images: returns float32 images of shape (n, 28, 28, 1).")
+    assert rubric_line in lines and rubric_line.startswith("preprocess_images: devuelve")
+    feedback = next((course / "feedback" / "ana" / assignment.id).glob("*.html"))
+    page = feedback.read_text(encoding="utf-8")
+    assert rubric_line.split(": ", 1)[1][:30] in page
+    assert "Autograder cell" not in page and "Celda de corrección automática" in page
