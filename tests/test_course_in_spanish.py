@@ -47,7 +47,7 @@ def graded(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
         shutil.copy(assignment.examples_dir / f"{example}.ipynb",
                     folder / f"{assignment.id}-{example}.ipynb")
     out = tmp_path_factory.mktemp("spanish-out")
-    return out, grade_folder(folder, out, extra_args=["--lang", "es", "--jobs", "2"])
+    return out, grade_folder(folder, out, extra_args=["--lang", "es"])
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +123,10 @@ def test_nbgrader_autogrades_and_gives_feedback_in_spanish(tmp_path):
     assert 'COURSE_LANGUAGE = "en"' in config
     (course / "nbgrader_config.py").write_text(
         config.replace('COURSE_LANGUAGE = "en"', 'COURSE_LANGUAGE = "es"'), encoding="utf-8")
-    source = course / "solutions" / "es" / assignment.id
-    shutil.copytree(assignment.solution_path_in("es").parent, source)
+    # a course folder holds the English reference (the hidden suite's) beside its translation
+    shutil.copytree(assignment.solution_path.parent, course / "solutions" / assignment.id)
+    shutil.copytree(assignment.solution_path_in("es").parent,
+                    course / "solutions" / "es" / assignment.id)
     # the course's setting decides, not a language this test process may have set
     environment_free = {k: v for k, v in os.environ.items() if k != "CNNKIT_LANG"}
     _nbgrader(course, "generate_assignment", assignment.id, "--force", env=environment_free)

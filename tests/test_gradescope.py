@@ -118,3 +118,41 @@ def test_run_autograder_grades_a_submission_in_the_simulated_layout(archive, tmp
     assert data["score"] == MISSING_DROPOUT_POINTS and data["max_score"] == 30
     assert data["extra_data"]["assignment"] == ASSIGNMENT.id
     assert (root / "results" / "feedback.html").is_file()
+
+
+@pytest.fixture(scope="module")
+def spanish_archive(tmp_path_factory) -> Path:
+    """The zip of a course taught in Spanish (``cnnkit gradescope --lang es``)."""
+    from autograder.i18n import language
+
+    target = tmp_path_factory.mktemp("gradescope-es") / "autograder.zip"
+    with language("es"):
+        build_zip(ASSIGNMENT.id, target)
+    return target
+
+
+def test_a_spanish_zip_answers_an_upload_without_a_notebook_in_spanish(spanish_archive,
+                                                                       tmp_path):
+    root = simulated_root(spanish_archive, tmp_path / "autograder",
+                          {"notes.txt": ROOT / "pyproject.toml"})
+    data = run_autograder(root)
+    assert data["score"] == 0 and "notes.txt" in data["output"]
+    assert "upload mnist_cnn.ipynb" not in data["output"] and "mnist_cnn.ipynb" in data["output"]
+
+
+@pytest.mark.slow
+def test_a_spanish_zip_grades_with_the_same_points_and_spanish_rubric_lines(spanish_archive,
+                                                                           tmp_path):
+    from autograder.i18n import language, translated
+
+    root = simulated_root(
+        spanish_archive, tmp_path / "autograder",
+        {"mnist_cnn.ipynb": ASSIGNMENT.examples_dir / "missing_dropout.ipynb"},
+    )
+    data = run_autograder(root)
+    assert data["score"] == MISSING_DROPOUT_POINTS and data["max_score"] == 30
+    assert data["extra_data"]["lang"] == "es"
+    english = "preprocess_images: returns float32 images of shape (n, 28, 28, 1)."
+    with language("es"):
+        assert translated(english) in [t["name"] for t in data["tests"]]
+    assert '<html lang="es"' in (root / "results" / "feedback.html").read_text(encoding="utf-8")
