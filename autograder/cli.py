@@ -11,6 +11,8 @@
     cnnkit release --student-bundle     only build and scan the students' checks package
     cnnkit data                         say which MNIST source would be used, and why
     cnnkit translations [--update]      check the Spanish catalogs (or update them from the code)
+    cnnkit mutants ASSIGNMENT           grade the catalogue's plausible mistakes: which does the
+                                        hidden suite catch? (--jobs N, --only ID...)
 
 check, grade, demo, export and gradescope take --lang en|es: the language of rubric lines,
 messages and feedback (default: $CNNKIT_LANG, else the course's COURSE_LANGUAGE in
@@ -166,6 +168,18 @@ def _notebook_language(notebook: str) -> str | None:
     return lang if lang in LANGUAGES else None
 
 
+def _mutants(assignment_id: str, out: Path | None, *, jobs: int, only: tuple[str, ...]) -> int:
+    """Grade the catalogue's mutants of an assignment and print what the suite caught."""
+    from autograder.mutants import report_table, run_mutants
+
+    out = out or Path("out/mutants") / assignment_id
+    report = run_mutants(ASSIGNMENTS[assignment_id], out, jobs=jobs, only=only,
+                         on_result=_Progress())
+    print(report_table(report))
+    print(f"report: {out / 'mutants.json'}; each mutant's feedback: {out}/grades/<id>/")
+    return 0
+
+
 def _translations(*, update: bool) -> int:
     """Report what the Spanish catalogs lack (exit 1), or bring them in line with the code."""
     from autograder import translations
@@ -234,6 +248,16 @@ def main(argv: list[str] | None = None) -> int:
                          help="do not build the students' checks package")
 
     commands.add_parser("data", help="which MNIST source would be used")
+
+    mutants = commands.add_parser(
+        "mutants", help="grade plausible mistakes in the reference: does the suite catch them?")
+    mutants.add_argument("assignment", choices=sorted(ASSIGNMENTS))
+    mutants.add_argument("--out", type=Path, default=None,
+                         help="where mutants, their results and mutants.json go "
+                              "(default out/mutants/<assignment>)")
+    mutants.add_argument("-j", "--jobs", type=int, default=1, help="lanes (default 1)")
+    mutants.add_argument("--only", nargs="+", default=(), metavar="ID",
+                         help="run only these mutants of the catalogue")
 
     translations = commands.add_parser(
         "translations", help="check (or --update) the Spanish catalogs against the sources")
@@ -315,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.check and not args.no_student_bundle:
             print(BuildStudentBundle().apply())
         return 0 if all(synced.values()) or not args.check else 1
+    if args.command == "mutants":
+        return _mutants(args.assignment, args.out, jobs=args.jobs, only=tuple(args.only))
     if args.command == "translations":
         return _translations(update=args.update)
     if args.command == "data":

@@ -22,8 +22,9 @@ DEAD_BIAS = -100.0
 
 def activation_cnn(input_shape: Sequence[int], *, seed: int = 0,
                    names: Sequence[str] = DEFAULT_NAMES, dead_channels: bool = False,
-                   weights: list[np.ndarray] | None = None):
-    """A small CNN: conv 3x3 relu, max-pool 2, conv 3x3 relu, max-pool 2, flatten, softmax 10.
+                   weights: list[np.ndarray] | None = None,
+                   pooling: Sequence[str] = ("max", "max"), sequential: bool = False):
+    """A small CNN: conv 3x3 relu, pool 2, conv 3x3 relu, pool 2, flatten, softmax 10.
 
     Parameters
     ----------
@@ -38,32 +39,44 @@ def activation_cnn(input_shape: Sequence[int], *, seed: int = 0,
         all-zero feature map).
     weights : list of numpy.ndarray, optional
         Weights as returned by ``model.get_weights()``; they replace the seeded ones.
+    pooling : sequence of str
+        Each block's pooling, ``"max"`` or ``"average"``.
+    sequential : bool
+        A ``keras.Sequential`` model (its ``layers`` do not start with the input) instead of
+        a functional one (whose ``layers`` do).
 
     Returns
     -------
     keras.Model
-        Uncompiled functional model.
+        Uncompiled model.
     """
     import keras
     from keras import layers
 
     names = tuple(names)
-    inputs = keras.Input(shape=tuple(int(d) for d in input_shape), name="image")
-    x = inputs
+    pool_kinds = {"max": layers.MaxPooling2D, "average": layers.AveragePooling2D}
+    stack = []
     for block, filters in enumerate(FILTERS):
-        x = layers.Conv2D(
+        stack.append(layers.Conv2D(
             filters, (3, 3), activation="relu", name=names[2 * block],
             kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 10 + block),
             bias_initializer=keras.initializers.RandomUniform(
                 -0.1, 0.1, seed=seed * 10 + 5 + block),
-        )(x)
-        x = layers.MaxPooling2D((2, 2), name=names[2 * block + 1])(x)
-    x = layers.Flatten(name=names[4])(x)
-    outputs = layers.Dense(
+        ))
+        stack.append(pool_kinds[pooling[block]]((2, 2), name=names[2 * block + 1]))
+    stack.append(layers.Flatten(name=names[4]))
+    stack.append(layers.Dense(
         10, activation="softmax", name=names[5],
         kernel_initializer=keras.initializers.GlorotUniform(seed=seed * 10 + 9),
-    )(x)
-    model = keras.Model(inputs, outputs, name="activation_cnn")
+    ))
+    inputs = keras.Input(shape=tuple(int(d) for d in input_shape), name="image")
+    if sequential:
+        model = keras.Sequential([inputs, *stack], name="activation_cnn")
+    else:
+        x = inputs
+        for layer in stack:
+            x = layer(x)
+        model = keras.Model(inputs, x, name="activation_cnn")
     if weights is not None:
         model.set_weights([np.asarray(w) for w in weights])
     elif dead_channels:

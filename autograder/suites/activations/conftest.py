@@ -24,6 +24,7 @@ ASSIGNMENT = "03_activations"
 # Layer names without "conv" or "pool" in them: a network may call its layers anything.
 OTHER_NAMES = ("edges", "shrink_a", "shapes", "shrink_b", "flat", "classes")
 CAT_SHAPE = (72, 108)
+OTHER_KINDS_SHAPE = (28, 20, 1)  # digits cut to 28x20: maps taller than wide
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,22 @@ class Network:
     names: tuple[str, ...]
     weights: list[np.ndarray]
     model: object  # the grader's keras.Model
+    pooling: tuple[str, ...] = ("max", "max")
+    sequential: bool = False
 
     def in_worker(self, worker):
         """The same network, built inside the worker from these weights."""
         return worker.tool("activation_cnn", self.input_shape, names=self.names,
-                           weights=self.weights)
+                           weights=self.weights, pooling=self.pooling,
+                           sequential=self.sequential)
 
 
 def _network(input_shape, seed, **options) -> Network:
     model = activation_cnn(input_shape, seed=seed, **options)
     names = tuple(options.get("names", DEFAULT_NAMES))
     return Network(tuple(input_shape), names, [np.asarray(w) for w in model.get_weights()],
-                   model)
+                   model, tuple(options.get("pooling", ("max", "max"))),
+                   bool(options.get("sequential", False)))
 
 
 @functools.cache
@@ -54,6 +59,10 @@ def _networks() -> dict[str, Network]:
         "public": _network((28, 28, 1), 3),
         "hidden": _network((28, 28, 1), 7, names=OTHER_NAMES, dead_channels=True),
         "colour": _network((*CAT_SHAPE, 3), 11, dead_channels=True),
+        # other layer kinds: a Sequential model (its layers do not start with the input),
+        # average pooling beside max pooling, maps taller than wide
+        "other_kinds": _network(OTHER_KINDS_SHAPE, 13, pooling=("average", "max"),
+                                sequential=True, names=OTHER_NAMES),
     }
 
 
@@ -70,7 +79,7 @@ def reference():
 
 @pytest.fixture(scope="session")
 def networks(grading_record) -> dict[str, Network]:
-    grading_record["activations_networks"] = "activation_cnn seeds 3, 7, 11 (untrained)"
+    grading_record["activations_networks"] = "activation_cnn seeds 3, 7, 11, 13 (untrained)"
     return _networks()
 
 

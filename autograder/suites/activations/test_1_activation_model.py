@@ -85,13 +85,21 @@ def test_activation_model_chooses_layers_by_type(
     student, worker, clean_worker, reference, networks, hidden_digits, cat
 ):
     """build_activation_model: chooses layers by type whatever their names, adds the pooling
-    layers on request, and works on a colour network."""
+    layers (max and average) on request, and works on a colour network and on a Sequential
+    model."""
     _check(student, worker, clean_worker, reference, networks["hidden"], hidden_digits, False,
            _("a network whose layers are not named after their type"))
     _check(student, worker, clean_worker, reference, networks["hidden"], hidden_digits, True,
            _("the same network with include_pooling=True"))
     _check(student, worker, clean_worker, reference, networks["colour"], cat, True,
            _("a colour network with include_pooling=True"))
+    # model.layers of a Sequential model does not start with the input layer
+    _check(student, worker, clean_worker, reference, networks["other_kinds"],
+           hidden_digits[:, :, 4:24], True,
+           _("a Sequential network with average and max pooling, include_pooling=True"))
+    _check(student, worker, clean_worker, reference, networks["other_kinds"],
+           hidden_digits[:, :, 4:24], False,
+           _("the same Sequential network without pooling"))
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")

@@ -167,22 +167,27 @@ GRID_RMS_TOLERANCE = 3.0
 def test_normalization_grid_figures_match_the_reference(student, reference, networks,
                                                         hidden_digits, pictures):
     """plot_normalization_grids: each figure's layout, title, colormap, grid and rendering
-    match the reference's (layers with pooling, 5 per row)."""
-    activations, names = activations_of(reference, networks["hidden"], hidden_digits[:1],
-                                        include_pooling=True)
-    figures = _figures(student.plot_normalization_grids(activations, names, images_per_row=5),
-                       _("the digit network"))
-    expected = [describe_and_close(f)
-                for f in reference.plot_normalization_grids(activations, names, 5)]
-    assert len(figures) == len(expected), (
-        _("{expected} figures (one per layer) are expected, got {got}").format(
-            expected=len(expected), got=len(figures))
-    )
-    for number, (figure, wanted) in enumerate(zip(figures, expected, strict=True), start=1):
-        pictures.keep(_("layer {number}").format(number=number), student=figure["png"],
-                      reference=wanted["png"])
-    for number, (figure, wanted) in enumerate(zip(figures, expected, strict=True), start=1):
-        problems = compare_figures(figure, wanted, atol=GREY_LEVELS,
-                                   rms_tolerance=GRID_RMS_TOLERANCE)
-        assert not problems, _("figure {number}: {problems}").format(
-            number=number, problems="; ".join(problems))
+    match the reference's (layers with pooling, 5 per row; maps taller than wide, 3 per
+    row)."""
+    cases = [
+        (_("the digit network"), networks["hidden"], hidden_digits[:1], 5),
+        (_("maps taller than wide"), networks["other_kinds"], hidden_digits[:1, :, 4:24], 3),
+    ]
+    for label, network, images, per_row in cases:
+        activations, names = activations_of(reference, network, images, include_pooling=True)
+        figures = _figures(student.plot_normalization_grids(activations, names,
+                                                            images_per_row=per_row), label)
+        expected = [describe_and_close(f)
+                    for f in reference.plot_normalization_grids(activations, names, per_row)]
+        assert len(figures) == len(expected), (
+            _("for {label}: {expected} figures (one per layer) are expected, got {got}").format(
+                label=label, expected=len(expected), got=len(figures))
+        )
+        for number, (figure, wanted) in enumerate(zip(figures, expected, strict=True), start=1):
+            pictures.keep(_("{case}, layer {number}").format(case=label, number=number),
+                          student=figure["png"], reference=wanted["png"])
+        for number, (figure, wanted) in enumerate(zip(figures, expected, strict=True), start=1):
+            problems = compare_figures(figure, wanted, atol=GREY_LEVELS,
+                                       rms_tolerance=GRID_RMS_TOLERANCE)
+            assert not problems, _("for {label}, figure {number}: {problems}").format(
+                label=label, number=number, problems="; ".join(problems))
