@@ -94,13 +94,15 @@ def train_fixed_cnn_embeddings(x_train, y_train, x_test, *, num_classes: int, ep
     }
 
 
-def flatten_model(input_shape: tuple[int, ...]):
-    """A model with no weights that flattens each image: its "embedding" is the image itself,
-    so the grader can tell which image an embedding came from."""
+def flatten_model(input_shape: tuple[int, ...], *, flatten: bool = True):
+    """A model with no weights whose "embedding" of an image is the image itself, so the
+    grader can tell which image an embedding came from: flattened, or (``flatten=False``)
+    left as it is, ``(h, w, c)``, as the output of a convolution would be."""
     import keras
 
-    return keras.Sequential([keras.Input(shape=tuple(int(v) for v in input_shape)),
-                             keras.layers.Flatten()], name="flatten_only")
+    layers = [keras.layers.Flatten()] if flatten else [keras.layers.Identity()]
+    return keras.Sequential([keras.Input(shape=tuple(int(v) for v in input_shape)), *layers],
+                            name="flatten_only" if flatten else "image_as_is")
 
 
 def layer_output(model, layer: str | int, images) -> np.ndarray:
@@ -134,20 +136,28 @@ def model_summary(model) -> dict:
 
 
 def directory_iterator(directory: str, *, target_size: tuple[int, int], batch_size: int,
-                       shuffle: bool, seed: int, color_mode: str = "grayscale"):
+                       shuffle: bool, seed: int, color_mode: str = "grayscale",
+                       class_mode: str = "sparse", batches_read: int = 0):
     """A Keras ``DirectoryIterator`` (``flow_from_directory``) over ``directory``, pixels
-    scaled by 1/255, integer labels (``class_mode="sparse"``).
+    scaled by 1/255, integer labels (``class_mode="sparse"``) or one-hot ones
+    (``"categorical"``), with ``batches_read`` batches already drawn from it (an iterator
+    someone used before).
 
     ``directory`` must be readable by the worker: in a sandboxed worker, under its handover
     folder (``Worker.handover_dir``).
     """
     from tensorflow.keras.preprocessing.image import ImageDataGenerator
 
-    return ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
+    if class_mode not in ("sparse", "categorical"):
+        raise ValueError(f"class_mode {class_mode!r}")
+    iterator = ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
         str(directory), target_size=tuple(int(v) for v in target_size),
-        color_mode=color_mode, class_mode="sparse", batch_size=int(batch_size),
+        color_mode=color_mode, class_mode=class_mode, batch_size=int(batch_size),
         shuffle=bool(shuffle), seed=int(seed),
     )
+    for _batch in range(int(batches_read)):
+        next(iterator)
+    return iterator
 
 
 def iterator_order(iterator) -> dict:

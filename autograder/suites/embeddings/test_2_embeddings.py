@@ -18,15 +18,16 @@ from autograder.suites.embeddings.conftest import TREE_SIDE, ImageTree
 BATCH = 5
 
 
-def _iterator(worker, tree: ImageTree, *, shuffle: bool, seed: int):
+def _iterator(worker, tree: ImageTree, *, shuffle: bool, seed: int, **kinds):
     return worker.tool("directory_iterator", tree.in_worker(worker),
                        target_size=(TREE_SIDE, TREE_SIDE), batch_size=BATCH, shuffle=shuffle,
-                       seed=seed)
+                       seed=seed, **kinds)
 
 
-def _embeddings(student, worker, tree: ImageTree, *, shuffle: bool, seed: int):
-    iterator = _iterator(worker, tree, shuffle=shuffle, seed=seed)
-    extractor = worker.tool("flatten_model", (TREE_SIDE, TREE_SIDE, 1))
+def _embeddings(student, worker, tree: ImageTree, *, shuffle: bool, seed: int,
+                flatten: bool = True, **kinds):
+    iterator = _iterator(worker, tree, shuffle=shuffle, seed=seed, **kinds)
+    extractor = worker.tool("flatten_model", (TREE_SIDE, TREE_SIDE, 1), flatten=flatten)
     result = student.extract_embeddings(extractor, iterator)
     assert isinstance(result, tuple) and len(result) == 2, (
         _("a pair (embeddings, labels) is expected")
@@ -35,9 +36,10 @@ def _embeddings(student, worker, tree: ImageTree, *, shuffle: bool, seed: int):
     n, d = tree.pixels.shape
     assert embeddings.shape == (n, d), (
         _("{n} images of {side}x{side} pixels through a flattening extractor should "
-          "give embeddings of shape ({n}, {d}), got {got}").format(
-            n=n, side=TREE_SIDE, d=d, got=embeddings.shape)
-    )
+          "give embeddings of shape ({n}, {d}), got {got}") if flatten else
+        _("{n} images of {side}x{side} pixels through an extractor whose output is "
+          "({side}, {side}, 1) should give flat embeddings of shape ({n}, {d}), got {got}")
+    ).format(n=n, side=TREE_SIDE, d=d, got=embeddings.shape)
     assert returned.shape == (n,), (
         _("one label per image is expected: shape ({n},), got {got}").format(
             n=n, got=returned.shape))
@@ -68,6 +70,27 @@ def test_embeddings_of_an_iterator_in_file_order(student, worker, image_tree):
     )
 
 
+def _other_iterators_and_extractors(student, worker, image_tree) -> None:
+    """What a correct function must handle besides a fresh, integer-labelled iterator and a
+    flattening extractor (the contract allows each)."""
+    cases = {
+        _("an iterator two batches of which were already read"): {"batches_read": 2},
+        _("an iterator with one-hot labels"): {"class_mode": "categorical"},
+        _("an extractor whose output is (h, w, 1), not flat"): {"flatten": False},
+    }
+    for label, kinds in cases.items():
+        embeddings, returned = _embeddings(student, worker, image_tree, shuffle=False, seed=0,
+                                           **kinds)
+        sources = _sources(embeddings, image_tree.pixels)
+        assert np.array_equal(sources, np.arange(len(image_tree.labels))), (
+            _("for {label}: every image should appear once, in the iterator's order (reset it "
+              "first, then read len(iterator) batches)").format(label=label)
+        )
+        assert np.array_equal(returned, image_tree.labels), (
+            _("for {label}: the labels are not the images' class indices").format(label=label)
+        )
+
+
 SHUFFLE_SEED = 7
 
 
@@ -76,7 +99,8 @@ def test_embeddings_stay_aligned_with_labels_when_the_iterator_shuffles(
     student, worker, clean_worker, image_tree
 ):
     """extract_embeddings: with a shuffling iterator, every image appears once and each
-    embedding sits beside its own label."""
+    embedding sits beside its own label; so too with an iterator already partly read, with
+    one-hot labels, and with an extractor whose output is not flat."""
     labels = image_tree.labels
     # The check means something only if such an iterator really serves a shuffled order:
     # the same iterator, in the clean worker, draws one batch and says which order it took.
@@ -103,3 +127,5 @@ def test_embeddings_stay_aligned_with_labels_when_the_iterator_shuffles(
     # builder for one that does not shuffle; rejecting results in the files' order would stop
     # that, but would also fail a correct function that sorts its results back into file
     # order, so that order is accepted (the kit's README names this limit).
+    _other_iterators_and_extractors(student, worker, image_tree)
+

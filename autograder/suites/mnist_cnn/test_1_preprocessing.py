@@ -25,12 +25,16 @@ def test_preprocess_returns_float32_with_a_channel_axis(student, public_digits):
 
 @pytest.mark.rubric(points=2, visibility="hidden")
 def test_preprocess_scales_pixels_to_the_unit_range(student, reference, hidden_digits):
-    """preprocess_images: pixel values become value / 255, within [0, 1], for any batch."""
+    """preprocess_images: pixel values become value / 255, within [0, 1], for any batch and
+    any image size."""
     cases = {
         _("a batch of test digits"): hidden_digits,
         _("digits that already have a channel axis"): hidden_digits[:3, :, :, None],
         _("a white image (all 255)"): np.full((1, 28, 28), 255, dtype=np.uint8),
         _("an empty batch"): np.zeros((0, 28, 28), dtype=np.uint8),
+        # the contract says (n, h, w): nothing in it is 28 x 28
+        _("images of another size (20 x 24)"): hidden_digits[:2, 4:24, 2:26],
+        _("images of another size with a channel axis"): hidden_digits[:2, 4:24, 2:26, None],
     }
     for label, images in cases.items():
         out = student.preprocess_images(images)

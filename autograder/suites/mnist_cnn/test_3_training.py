@@ -134,7 +134,8 @@ def test_train_model_returns_the_history_with_validation_metrics(
 @pytest.mark.rubric(points=1, visibility="hidden")
 def test_train_model_is_reproducible_with_its_seed(student, worker, clean_worker, reference,
                                                    mnist):
-    """train_model: the same seed gives the same training, whatever ran before."""
+    """train_model: the same seed gives the same training, whatever ran before; another seed
+    or another batch size gives another one."""
     x, y = _training_data(reference, mnist, 0, 256)
     x_val, y_val = _training_data(reference, mnist, 256, 64)
     losses, weights = [], []
@@ -152,6 +153,19 @@ def test_train_model_is_reproducible_with_its_seed(student, worker, clean_worker
         _("two runs with the same seed gave different losses: seed Python, NumPy and "
           "TensorFlow with the seed argument (keras.utils.set_random_seed) before fitting")
     )
+    # The arguments are used: another seed, or another batch size, trains differently.
+    for changes, message in (
+            ({"seed": 6}, _("a run with seed 6 gave the same losses as with seed 5: use the "
+                            "seed argument, not a fixed seed")),
+            ({"batch_size": 64}, _("a run with batch_size=64 gave the same losses as with 32: "
+                                   "pass batch_size on to fit"))):
+        tiny = _tiny_model(worker, clean_worker)
+        history = student.train_model(
+            tiny.student, x, y, x_val, y_val, **{"epochs": 2, "batch_size": 32, "seed": 5,
+                                                  **changes},
+            timeout=TRAINING_TIMEOUT,
+        )
+        assert not np.array_equal(_history(history, epochs=2)["loss"], losses[0]), message
 
 
 @pytest.mark.rubric(points=1, visibility="hidden")

@@ -43,13 +43,16 @@ def test_find_misclassified_on_a_small_example(student):
 
 @pytest.mark.rubric(points=2, visibility="hidden")
 def test_find_misclassified_matches_the_reference(student, reference, hidden_labels):
-    """find_misclassified: right indices and percentage on many labels, all right, all wrong."""
+    """find_misclassified: right indices and percentage on many labels, all right, all wrong,
+    and a percentage that is not a round number."""
     y_true, y_pred = hidden_labels
     cases = {
         _("500 labels with some errors"): (y_true, y_pred),
         _("predictions that are all right"): (y_true[:50], y_true[:50]),
         _("predictions that are all wrong"): (y_true[:50], (y_true[:50] + 1) % 10),
         _("a single wrong prediction"): (np.array([7]), np.array([1])),
+        # 100 / 3: a percentage rounded (or truncated) on the way shows here
+        _("one error in three labels"): (np.array([4, 8, 2]), np.array([4, 3, 2])),
     }
     for label, (real, predicted) in cases.items():
         result = student.find_misclassified(real, predicted)
@@ -67,14 +70,18 @@ def test_find_misclassified_handles_an_empty_batch(student):
 @pytest.mark.rubric(points=1, visibility="hidden")
 def test_find_misclassified_rejects_labels_of_different_lengths(student):
     """find_misclassified: labels of different lengths raise ValueError."""
-    with pytest.raises(StudentCodeError) as raised:
-        student.find_misclassified(np.array([1, 2, 3]), np.array([1, 2]))
-    assert raised.value.kind == "ValueError", (
-        # brief: the exception's type and line, never its text (a hidden test does not repeat
-        # what the student's code wrote)
-        _("ValueError is expected for labels of different lengths, got: {brief}").format(
-            brief=raised.value.brief)
-    )
+    # 3 against 2, and 3 against 1 (which NumPy would broadcast without a complaint)
+    for real, predicted in ((np.array([1, 2, 3]), np.array([1, 2])),
+                            (np.array([1, 2, 3]), np.array([2]))):
+        with pytest.raises(StudentCodeError) as raised:
+            student.find_misclassified(real, predicted)
+        assert raised.value.kind == "ValueError", (
+            # brief: the exception's type and line, never its text (a hidden test does not
+            # repeat what the student's code wrote)
+            _("ValueError is expected for labels of different lengths ({real} and {predicted}), "
+              "got: {brief}").format(real=len(real), predicted=len(predicted),
+                                     brief=raised.value.brief)
+        )
 
 
 def _check_matrix(matrix, expected, label: str) -> None:
