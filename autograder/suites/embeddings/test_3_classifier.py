@@ -16,6 +16,9 @@ from autograder.suites.embeddings import budget
 from autograder.suites.embeddings.pipelines import read_pipeline, verify_fitted
 
 STEPS = [("scaler", "StandardScaler"), ("pca", "PCA"), ("classifier", "SVC")]
+# The SVC settings that change its decisions (a random_state, say, does not).
+DECISION_SETTINGS = ("kernel", "C", "gamma", "degree", "coef0", "class_weight",
+                     "decision_function_shape", "break_ties")
 
 
 def _pca(steps) -> object:
@@ -102,15 +105,28 @@ def test_classifier_uses_the_classifier_it_is_given(student, worker, clean_worke
 
 @pytest.mark.rubric(points=3, visibility="hidden")
 def test_pipeline_classifies_cnn_embeddings_of_real_digits(student, worker, clean_worker,
-                                                           mnist_embeddings):
+                                                           mnist_embeddings, blobs):
     """make_embedding_classifier: fitted on embeddings of real digits from a fixed trained CNN,
-    it reaches the reference pipeline's test accuracy minus a small margin."""
+    it reaches the reference pipeline's test accuracy minus a small margin, with an SVC of
+    default settings."""
     required = budget.threshold(mnist_embeddings.source)
     accuracy = budget.pipeline_accuracy(student, worker, clean_worker, mnist_embeddings)
     assert accuracy >= required, (
         _("test accuracy {accuracy:.3f} is below the {required:.3f} required on the digits' "
           "embeddings; check the scaler, the PCA and the default SVC").format(
             accuracy=accuracy, required=required)
+    )
+    # The settings are checked directly too: another classifier may clear the threshold.
+    x_train, y_train, _x_test, _y_test = blobs
+    last = read_pipeline(worker, student.make_embedding_classifier(x_train, y_train,
+                                                                   n_components=5))[-1]
+    from sklearn.svm import SVC
+
+    default = SVC().get_params(deep=False)
+    differs = sorted(key for key in DECISION_SETTINGS if last.params.get(key) != default[key])
+    assert last.qualname == "SVC" and not differs, (
+        _("the default classifier should be SVC() with its default settings; these differ: "
+          "{settings}").format(settings=", ".join(differs) or last.qualname)
     )
 
 
