@@ -65,7 +65,8 @@ def test_evaluate_predictions_on_a_small_example(student, reference):
 @pytest.mark.rubric(points=2, visibility="hidden")
 def test_evaluate_predictions_matches_the_reference(student, reference):
     """evaluate_predictions: right on many predictions given as model.predict returns them
-    ((n, 1)), with probabilities exactly at the threshold, and with another threshold."""
+    ((n, 1)), with probabilities exactly at the threshold, and with another threshold; the
+    predictions are integer labels."""
     y_true, y_prob = _hidden_predictions()
     cases = {
         _("300 predictions of shape (n, 1)"): (y_true, y_prob[:, None], {}),
@@ -73,8 +74,14 @@ def test_evaluate_predictions_matches_the_reference(student, reference):
         _("threshold 0.7"): (y_true, y_prob, {"threshold": 0.7}),
     }
     for label, (real, probabilities, kwargs) in cases.items():
-        _check_report(student.evaluate_predictions(real, probabilities, **kwargs),
-                      reference.evaluate_predictions(real, probabilities, **kwargs), label)
+        report = student.evaluate_predictions(real, probabilities, **kwargs)
+        _check_report(report, reference.evaluate_predictions(real, probabilities, **kwargs),
+                      label)
+        # the contract's int array: booleans compare equal to 0/1 but are not labels
+        predictions = np.asarray(report["predictions"])
+        assert predictions.dtype.kind in "iu", (
+            _("for {label}: the predictions should be integer labels (0 or 1), got "
+              "{dtype}").format(label=label, dtype=predictions.dtype))
 
 
 @pytest.mark.rubric(points=2, visibility="hidden")
