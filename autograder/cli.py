@@ -154,18 +154,13 @@ def run_check(notebook: str = "", *, assignment: str | None = None) -> bool:
 
 
 def _notebook_language(notebook: str) -> str | None:
-    """The language a course notebook declares (``metadata.cnnkit.lang``), if any."""
-    import json
+    """The language the notebook to check declares (the only one here when none is named)."""
+    from cnnkit_student.notebook import notebook_language
 
-    path = Path(notebook) if notebook else None
-    if path is None:
-        notebooks = [p for p in Path.cwd().glob("*.ipynb") if not p.name.startswith(".")]
-        path = notebooks[0] if len(notebooks) == 1 else None
-    try:
-        lang = json.loads(path.read_text(encoding="utf-8"))["metadata"]["cnnkit"]["lang"]
-    except (AttributeError, OSError, ValueError, KeyError, TypeError):
-        return None
-    return lang if lang in LANGUAGES else None
+    if notebook:
+        return notebook_language(notebook)
+    notebooks = [p for p in Path.cwd().glob("*.ipynb") if not p.name.startswith(".")]
+    return notebook_language(notebooks[0]) if len(notebooks) == 1 else None
 
 
 def _mutants(assignment_id: str, out: Path | None, *, jobs: int, only: tuple[str, ...]) -> int:

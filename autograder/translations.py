@@ -33,6 +33,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from autograder import i18n
+from autograder.nbgrader_bridge import _is_grade_cell
 from cnnkit_student import i18n as student_i18n
 
 ROOT = Path(__file__).resolve().parent
@@ -318,12 +319,6 @@ def render_span(span: Span, translation: str, source: str) -> str:
     if span.quote in ("'", '"'):
         escaped = escaped.replace(span.quote, "\\" + span.quote)
     return span.prefix + span.quote + escaped + span.quote
-
-
-def _is_grade_cell(cell: NotebookNode) -> bool:
-    from autograder.nbgrader_bridge import _is_grade_cell as is_grade_cell
-
-    return is_grade_cell(cell)
 
 
 def notebook_units(notebook: NotebookNode) -> Iterator[tuple[str, str]]:
