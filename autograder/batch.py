@@ -1,11 +1,12 @@
-"""Batch grading on one machine: parallel lanes, warm workers, resume, per-run outputs.
+"""Batch grading on one machine: parallel lanes, forked workers, resume, per-run outputs.
 
 ``run_batch`` starts ``jobs`` *lanes*: long-lived grader processes (``python -m
 autograder.batch --lane``) that each grade one submission at a time, so that pytest, the
 hidden suites and the reference (with TensorFlow) are imported once per lane, not once per
 submission. Each submission's code still runs in a worker process of its own, started for it
-alone; a lane keeps the *next* worker starting in the background (importing TensorFlow) while
-it grades the current submission (:func:`autograder.engine.client.enable_warm_spares`).
+alone: forked, with TensorFlow already imported, from the lane's fork server
+(:mod:`autograder.engine.forkserver`), which is started before the lane loads its reference so
+that the two imports overlap.
 
 Submissions whose ``results.json`` is complete and records the same notebook and grader
 fingerprints are not graded again. Every output file is written atomically, with Ctrl-C held
@@ -201,9 +202,7 @@ def run_batch(
 
     def task_of(item: SubmissionFile) -> dict:
         return {"name": item.name, "path": str(item.path), "out": str(out_dir / item.name),
-                "assignment": assignment, "public_only": public_only,
-                # whether other submissions still wait (after this one is handed out)
-                "more_to_come": bool(pending)}
+                "assignment": assignment, "public_only": public_only}
 
     lanes: list[_Lane] = []
     # Installed explicitly: a grader started in the background by a shell inherits SIGINT
@@ -314,7 +313,7 @@ def _peak_mb(who: int) -> float:
 
 def _load_reference_first(task: dict) -> tuple[float, str | None]:
     """Load the reference of the task's assignment (once per lane), before its grading
-    starts: its TensorFlow import then runs while the spare workers import theirs, instead of
+    starts: its TensorFlow import then runs while the fork server imports its own, instead of
     after the worker is ready. Returns the seconds it took here and the assignment found (so
     that the grading does not read the notebook for it again). A reference that fails to
     load is left for the grading itself to report."""
@@ -344,15 +343,13 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
 
     signal.signal(signal.SIGINT, _abort)
     signal.signal(signal.SIGTERM, _abort)
-    client.enable_warm_spares(True)
+    client.start_fork_server()
     try:
         while line := tasks.readline():
             task = json.loads(line)
             began = time.time()
             reference_s, assignment = _load_reference_first(task)
-            # no replacement spares for the batch's last submission: they would only slow it
-            client.replace_taken_spares(task["more_to_come"])
-            client.drain_spawn_log()  # forget a spare's record from before this submission
+            client.drain_spawn_log()
             result = grade_submission(task["path"], name=task["name"],
                                       assignment=assignment,
                                       public_only=task["public_only"])
@@ -372,12 +369,12 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
                 "started_at": round(began, 3),
                 "finished_at": round(time.time(), 3),
                 "workers": workers,  # the worker processes this submission's code ran in
-                "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),  # largest so far
+                "worker_peak_mb": max((w["peak_mb"] or 0.0 for w in workers), default=0.0),
                 "grader_peak_mb": _peak_mb(resource.RUSAGE_SELF),
             }) + "\n")
             replies.flush()
     finally:
-        client.enable_warm_spares(False)
+        client.stop_fork_server()
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -207,6 +208,16 @@ def test_hidden_messages_never_repeat_what_student_code_wrote(hostile_batch):
         assert "LEAKED" not in test["output"], test["name"]
     assert any("raised ValueError" in t["output"] for t in hidden), (
         "a hidden test still says which exception was raised")
+
+
+def test_no_submission_stops_its_lanes_fork_server(hostile_batch):
+    """Every worker of a lane was forked from the one server the lane started: none of the
+    attacks (signals near its own pid, descriptors, /proc) stopped or replaced it."""
+    log_lines = (hostile_batch["out"] / "run-log.jsonl").read_text().splitlines()
+    servers: dict[int, set[int]] = {}
+    for entry in map(json.loads, log_lines):
+        servers.setdefault(entry["lane"], set()).update(w["forked_from"] for w in entry["workers"])
+    assert len(servers) == 2 and all(len(found) == 1 for found in servers.values()), servers
 
 
 def test_results_record_the_sandbox_level(hostile_batch):

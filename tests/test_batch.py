@@ -175,22 +175,23 @@ def test_parallel_grading_gives_each_example_its_points(batch):
 
 
 @pytestmark_slow
-def test_each_submission_runs_in_fresh_workers_started_ahead_of_it(batch):
+def test_each_submission_runs_in_fresh_workers_forked_from_its_lanes_server(batch):
     log = batch["log"]
     pids = [w["pid"] for entry in log for w in entry["workers"]]
     assert all(entry["workers"] for entry in log)
     assert len(pids) == len(set(pids)), "a worker process served two submissions"
     resumed = log[batch["log_lines"][0]:batch["log_lines"][1]]
     assert {entry["lane"] for entry in resumed} == {0, 1}  # both lanes worked
-    # Warm: apart from the first submission of each lane in each run, the worker that got the
-    # code had been started (and was importing TensorFlow) before the submission arrived.
-    warm = 0
-    for entry in sorted(log, key=lambda e: e["started_at"]):
-        first_worker = entry["workers"][0]
-        assert first_worker["taken_at"] >= entry["started_at"]
-        if first_worker["spawned_at"] < entry["started_at"] - 1.0:
-            warm += 1
-    assert warm >= 2, log
+    # TensorFlow is imported once per lane, by its fork server: every worker of a lane in a
+    # run was forked from the same server, and each lane has its own.
+    for start, end in zip([0, *batch["log_lines"]], batch["log_lines"], strict=False):
+        run, servers = log[start:end], {}
+        for entry in run:
+            servers.setdefault(entry["lane"], set()).update(
+                w["forked_from"] for w in entry["workers"])
+        assert all(len(found) == 1 for found in servers.values()), servers
+        assert len(set().union(*servers.values())) == len(servers), servers
+        assert all(w["peak_mb"] > 0 for entry in run for w in entry["workers"])
 
 
 @pytestmark_slow
@@ -361,34 +362,3 @@ def test_no_notebooks_found_says_which_layouts_are_graded(tmp_path):
     assert "<folder>/<student>/<notebook>.ipynb" in message
     assert "<folder>/<student>/<assignment>/<notebook>.ipynb" in message
     assert not (tmp_path / "grades").exists()
-
-
-def test_a_lanes_last_submission_starts_no_spare_that_nothing_would_use(monkeypatch):
-    from autograder.engine import client
-
-    launched = []
-
-    class FakeProcess:
-        memory_mb = client.DEFAULT_MEMORY_MB
-        alive = True
-        warm = False
-
-        def kill(self) -> None:
-            pass
-
-    def launch(cls, memory_mb, readable=()):
-        launched.append(memory_mb)
-        return FakeProcess()
-
-    monkeypatch.setattr(client._Spawned, "launch", classmethod(launch))
-    monkeypatch.setattr(client, "_WARM", {"enabled": False, "replace": True, "spares": []})
-    client.enable_warm_spares(True)
-    assert len(launched) == client.SPARES
-    client.replace_taken_spares(True)  # more submissions wait: a taken spare is replaced
-    assert client._take_spare(client.DEFAULT_MEMORY_MB) is not None
-    assert len(launched) == client.SPARES + 1
-    client.replace_taken_spares(False)  # the last one: the waiting spares serve it, no more
-    for _ in range(client.SPARES):
-        assert client._take_spare(client.DEFAULT_MEMORY_MB) is not None
-    assert len(launched) == client.SPARES + 1
-    assert client._take_spare(client.DEFAULT_MEMORY_MB) is None  # then workers start on demand

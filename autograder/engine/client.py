@@ -12,10 +12,13 @@ as :class:`RemoteObject` handles.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -110,7 +113,7 @@ class Worker:
         self.callables: list[str] = []
         self.versions: dict = {}
         self._spawned: _Spawned | None = None
-        self._process: subprocess.Popen | None = None
+        self._process: _Supervisor | None = None
         self._log_path: Path | None = None
         self._log_offset = 0
 
@@ -120,9 +123,9 @@ class Worker:
         return self._process is not None and self._process.poll() is None
 
     def start(self) -> None:
-        """Start the process (or adopt a warm spare), wait until TensorFlow is imported, and
+        """Fork the process from the fork server, wait until it is sandboxed and ready, and
         load the code."""
-        spawned = _take_spare(self.memory_mb) or _Spawned.launch(self.memory_mb)
+        spawned = _Spawned.launch(self.memory_mb)
         spawned.taken_at = time.time()
         self._spawned = spawned
         self._process = spawned.process
@@ -305,20 +308,176 @@ class Worker:
 
 
 
-# -- processes, warm spares ------------------------------------------------------------------
+# -- processes: the fork server and the workers forked from it ---------------------------------
+class ForkServer:
+    """The grader's handle on its fork server (:mod:`autograder.engine.forkserver`).
+
+    One per grader process, started on first need (or ahead of it, :func:`start_fork_server`)
+    with the workers' environment and the copy of the engine, never the kit's own folder. It
+    imports TensorFlow once; every worker of this process is then forked from it. It holds
+    no student code: the workers it forks load that, each in a sandbox of its own.
+    """
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+        self.scratch = tempfile.TemporaryDirectory(prefix="cnnkit-forkserver-")
+        home = Path(self.scratch.name) / "home"
+        home.mkdir()
+        self.log_path = Path(self.scratch.name) / "output.log"
+        self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = _worker_environment()
+        env.update(HOME=str(home), TMPDIR=str(home), MPLCONFIGDIR=str(home),
+                   KERAS_HOME=str(home / ".keras"), PYTHONPATH=str(sandbox.worker_runtime()))
+        with open(self.log_path, "ab") as log, theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-P", "-s", "-m", "autograder.engine.forkserver",
+                 "--control-fd", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                cwd=home, env=env, start_new_session=True,
+            )
+        self.versions: dict | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _receive(self, timeout: float) -> tuple[dict, list[int]]:
+        self.control.settimeout(timeout)
+        try:
+            message, fds, _flags, _address = socket.recv_fds(self.control, 1 << 16, 1)
+        except TimeoutError:
+            raise TimeoutError(f"no answer from the fork server within {timeout:.0f} s") from None
+        if not message:
+            log = self.log_path.read_bytes().decode("utf-8", errors="replace")
+            raise EOFError(f"the fork server stopped: {clean_output(log)}")
+        return json.loads(message), fds
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> dict:
+        """Wait until the libraries are imported; return their versions."""
+        if self.versions is None:
+            ready, _fds = self._receive(timeout)
+            self.versions = {k: v for k, v in ready.items() if k not in ("ready", "pid")}
+            self.versions["forked_from"] = ready["pid"]
+        return self.versions
+
+    def fork(self, request: dict, fds: list[int]) -> tuple[int, int]:
+        """Fork a supervised worker; return the supervisor's pid and a pidfd for it."""
+        self.wait_ready()
+        socket.send_fds(self.control, [json.dumps(request).encode()], fds)
+        reply, received = self._receive(60.0)
+        if "error" in reply or len(received) != 1:
+            for fd in received:
+                os.close(fd)
+            raise OSError(f"the fork server refused a worker: {reply.get('error')}")
+        return reply["pid"], received[0]
+
+    def close(self) -> None:
+        """Stop the server (closing its socket ends it) and remove its scratch folder."""
+        with contextlib.suppress(OSError):
+            self.control.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.scratch.cleanup()
+
+
+_SERVER: dict[str, ForkServer | None] = {"server": None}
+
+
+def fork_server() -> ForkServer:
+    """This process's fork server, started if there is none (or it died)."""
+    server = _SERVER["server"]
+    if server is not None and (server.owner != os.getpid() or not server.alive):
+        if server.owner == os.getpid():
+            server.close()
+        server = None
+    if server is None:
+        server = _SERVER["server"] = ForkServer()
+    return server
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, so that its imports run while the grader prepares (a
+    lane loading the reference, pytest collecting the suite)."""
+    fork_server()
+
+
+def stop_fork_server() -> None:
+    """Stop this process's fork server, if it has one (no worker may be needed after)."""
+    server, _SERVER["server"] = _SERVER["server"], None
+    if server is not None and server.owner == os.getpid():
+        server.close()
+
+
+atexit.register(stop_fork_server)
+
+
+class _Supervisor:
+    """The supervisor of a forked worker, seen from the grader: the subset of
+    :class:`subprocess.Popen` the client uses, over a pidfd (the supervisor is the fork
+    server's child, not ours) and the status pipe it writes the worker's exit status to."""
+
+    def __init__(self, pid: int, pidfd: int, status: int) -> None:
+        self.pid = pid
+        self.pidfd = pidfd
+        self.status = status
+        self.returncode: int | None = None
+        self.peak_mb: float | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:
+            self._ended()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            if not select.select([self.pidfd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(f"supervisor {self.pid}", timeout or 0)
+            self._ended()
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self.pidfd, signum)
+
+    def _ended(self) -> None:
+        """The supervisor is gone: read what it wrote about the worker (nothing when it
+        was killed itself: then the worker was killed too)."""
+        with contextlib.suppress(OSError), os.fdopen(self.status, "rb") as status:
+            written = status.read()
+        try:
+            facts = json.loads(written)
+        except ValueError:
+            facts = {}
+        status = facts.get("status")
+        self.returncode = int(status) if status is not None else -signal.SIGKILL
+        self.peak_mb = facts.get("peak_mb")
+        os.close(self.pidfd)
+        self.pidfd = -1
+
+    def close(self) -> None:
+        if self.returncode is None:  # never waited for: drop our ends
+            for fd in (self.pidfd, self.status):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self.returncode = -signal.SIGKILL
+
+
 class _Spawned:
-    """A started worker process, its supervisor and its scratch folder.
+    """A forked worker process, its supervisor and its scratch folder.
 
     The scratch folder holds ``home/`` (the worker's working directory, HOME, TMPDIR,
     MPLCONFIGDIR and KERAS_HOME: the only place it may write), ``handover/`` (data the
     grader hands it: read only for the worker) and ``output.log`` (its captured stdout and
-    stderr). The process the grader starts is the supervisor
-    (:mod:`autograder.sandbox.supervise`); the worker is its child and sandboxes itself
-    (:mod:`autograder.sandbox.boot`) before anything else.
+    stderr). The fork server forks the supervisor (:mod:`autograder.sandbox.supervise`); the
+    worker is the supervisor's child and sandboxes itself before it receives any code.
 
     A process receives the code of at most one submission: a :class:`Worker` adopts it once
-    and kills it when done. A *spare* is a process started ahead of need, importing
-    TensorFlow while the previous submission is graded; no code has reached it yet.
+    and kills it when done.
     """
 
     def __init__(self, memory_mb: int) -> None:
@@ -332,16 +491,14 @@ class _Spawned:
         self.log_path = root / "output.log"
         self.spawned_at = time.time()
         self.taken_at: float | None = None
-        self.warm = False  # started as a spare, before a submission asked for it
-        self.process: subprocess.Popen | None = None
+        self.forked_from: int | None = None
+        self.process: _Supervisor | None = None
         self.to_worker = self.from_worker = -1
 
     @classmethod
     def launch(cls, memory_mb: int, readable: tuple[str, ...] = ()) -> _Spawned:
+        server = fork_server()
         spawned = cls(memory_mb)
-        to_worker_r, to_worker_w = os.pipe()
-        from_worker_r, from_worker_w = os.pipe()
-        runtime = sandbox.worker_runtime()
         own_user = sandbox.own_user()
         env = _worker_environment()
         env.update(
@@ -349,43 +506,31 @@ class _Spawned:
             TMPDIR=str(spawned.home),
             MPLCONFIGDIR=str(spawned.home),
             KERAS_HOME=str(spawned.home / ".keras"),
-            PYTHONPATH=str(runtime),  # the copy of the engine, never the kit's own folder
-            CNNKIT_PASS_FDS=f"{to_worker_r},{from_worker_w}",
-            CNNKIT_SANDBOX_RULES=json.dumps(sandbox.plan(
-                spawned.home, spawned.handover, [Path(p) for p in readable])),
+            PYTHONPATH=str(sandbox.worker_runtime()),  # the engine's copy, not the kit
         )
         if own_user is not None:
-            env["CNNKIT_SANDBOX_OWN_USER"] = "1"
             sandbox.hand_to_user(Path(spawned.scratch.name), spawned.home, own_user)
-        log = open(spawned.log_path, "ab")  # noqa: SIM115 - handed to the child
-        python = [sys.executable, "-P", "-s"]  # no current folder, no user site on sys.path
-        supervisor = [*python, "-m", "autograder.sandbox.supervise"]
-        if own_user is not None:
-            supervisor += ["--uid", str(own_user)]
+        request = {
+            "env": env, "cwd": str(spawned.home), "uid": own_user, "memory_mb": memory_mb,
+            "rules": sandbox.plan(spawned.home, spawned.handover, [Path(p) for p in readable]),
+        }
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        status_r, status_w = os.pipe()
+        log = os.open(spawned.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        theirs = [to_worker_r, from_worker_w, log, status_w]
         try:
-            spawned.process = subprocess.Popen(
-                [
-                    *supervisor, "--", *python, "-m", "autograder.sandbox.boot",
-                    "--in-fd", str(to_worker_r), "--out-fd", str(from_worker_w),
-                    "--memory-mb", str(memory_mb),
-                ],
-                pass_fds=(to_worker_r, from_worker_w),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                cwd=spawned.home,
-                env=env,
-                start_new_session=True,
-            )
+            pid, pidfd = server.fork(request, theirs)
         except BaseException:
-            for fd in (to_worker_w, from_worker_r):
+            for fd in (to_worker_w, from_worker_r, status_r):
                 os.close(fd)
             spawned.scratch.cleanup()
             raise
         finally:
-            os.close(to_worker_r)
-            os.close(from_worker_w)
-            log.close()
+            for fd in theirs:
+                os.close(fd)
+        spawned.process = _Supervisor(pid, pidfd, status_r)
+        spawned.forked_from = server.process.pid
         spawned.to_worker, spawned.from_worker = to_worker_w, from_worker_r
         _LIVE.add(spawned)
         _SPAWN_LOG.append(spawned)
@@ -399,21 +544,24 @@ class _Spawned:
         """End the worker and everything it started, close the pipes, remove the scratch.
 
         The supervisor is asked first (SIGTERM): it kills every process beneath it, whatever
-        session or group they moved to, and exits. Only if it does not answer in time is it
-        killed with its process group.
+        session or process group they moved to, and exits. Only if it does not answer in
+        time is it killed with its process group.
         """
         _LIVE.discard(self)
         process = self.process
         if process is not None:
             if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
+                process.send_signal(signal.SIGTERM)
                 try:
                     process.wait(timeout=SUPERVISOR_GRACE)
                 except subprocess.TimeoutExpired:
+                    # still alive, so its process group is still its own
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+                    process.send_signal(signal.SIGKILL)
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        process.wait(timeout=SUPERVISOR_GRACE)
+            process.close()
         for fd in (self.to_worker, self.from_worker):
             if fd >= 0:
                 with contextlib.suppress(OSError):
@@ -425,82 +573,28 @@ class _Spawned:
         """Plain facts about this process for a run log."""
         return {
             "pid": self.process.pid if self.process else None,
+            "forked_from": self.forked_from,  # the fork server: TensorFlow imported there
             "spawned_at": round(self.spawned_at, 3),
             "taken_at": round(self.taken_at, 3) if self.taken_at else None,
-            "warm": self.warm,
+            "peak_mb": self.process.peak_mb if self.process else None,
         }
 
 
 _LIVE: set[_Spawned] = set()
 _SPAWN_LOG: list[_Spawned] = []
-# Each submission needs two processes: the worker that runs its code and the clean worker
-# that rebuilds and trains what it returned. Two spares keep both importing TensorFlow while
-# the lane (or a single grading) loads pytest, the suite and the reference.
-SPARES = 2
-_WARM: dict = {"enabled": False, "replace": True, "spares": []}
-
-
-def enable_warm_spares(enabled: bool = True) -> None:
-    """Keep :data:`SPARES` worker processes starting in the background (batch grading).
-
-    Each time a :class:`Worker` takes a spare, the next one is started at once, so that
-    TensorFlow is already imported when the next submission's code arrives. A spare never
-    serves two submissions: it is adopted once and killed after that submission.
-    """
-    _WARM["enabled"] = enabled
-    if enabled:
-        while len(_WARM["spares"]) < SPARES:
-            _start_spare()
-    else:
-        discard_spare()
-
-
-def replace_taken_spares(replace: bool) -> None:
-    """Whether a spare that is taken is replaced at once (the default while spares are
-    enabled). A lane grading the last submission of its batch turns this off: the spares
-    already waiting still serve that submission, but no process is started that nothing
-    would use, since it would only compete for the CPU with the grading under way."""
-    _WARM["replace"] = replace
-
-
-def _start_spare() -> None:
-    spare = _Spawned.launch(DEFAULT_MEMORY_MB)
-    spare.warm = True
-    _WARM["spares"].append(spare)
-
-
-def _take_spare(memory_mb: int) -> _Spawned | None:
-    spares = _WARM["spares"]
-    if not spares or spares[0].memory_mb != memory_mb:
-        return None
-    spare = spares.pop(0)
-    if _WARM["enabled"] and _WARM["replace"]:
-        _start_spare()
-    if not spare.alive:  # it died while waiting (e.g. out of memory): start afresh
-        spare.kill()
-        return None
-    return spare
-
-
-def discard_spare() -> None:
-    """Kill the waiting spares, if any (at the end of a batch)."""
-    spares, _WARM["spares"] = _WARM["spares"], []
-    for spare in spares:
-        spare.kill()
 
 
 def kill_all_workers() -> None:
-    """Kill every worker process this process started (interrupted batch); safe in a signal
-    handler's context since it only sends signals and reaps."""
-    _WARM["enabled"] = False
-    _WARM["spares"] = []
+    """Kill every worker process this process started, and its fork server (interrupted
+    batch); safe in a signal handler's context since it only sends signals and reaps."""
     for spawned in list(_LIVE):
         spawned.kill()
+    stop_fork_server()
 
 
 def drain_spawn_log() -> list[dict]:
-    """Facts about the worker processes adopted since the last call (pid, when spawned, when
-    taken, whether warm), for the batch's run log."""
+    """Facts about the worker processes adopted since the last call (pid, fork server, when
+    forked, when taken, peak memory), for the batch's run log."""
     taken = [s for s in _SPAWN_LOG if s.taken_at is not None]
     _SPAWN_LOG[:] = [s for s in _SPAWN_LOG if s.taken_at is None]
     return [s.describe() for s in taken]

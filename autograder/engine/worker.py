@@ -1,9 +1,10 @@
 """The worker process: the only place where a student's code runs.
 
-Started by :class:`autograder.engine.client.Worker` as ``python -m autograder.engine.worker``.
-It caps its own memory, sends its stdout and stderr (the student's prints and TensorFlow's
-logs) to a capture file, imports TensorFlow once, and then answers requests from the grader
-on a pair of pipes, one plain-data message at a time (see :mod:`autograder.engine.protocol`).
+Forked for :class:`autograder.engine.client.Worker` by the fork server
+(:mod:`autograder.engine.forkserver`), with TensorFlow already imported and the sandbox
+entered; its stdout and stderr (the student's prints and TensorFlow's logs) go to a capture
+file. It caps its own memory, then answers requests from the grader on a pair of pipes, one
+plain-data message at a time (see :mod:`autograder.engine.protocol`).
 
 Objects that are not plain data (a Keras model, a figure) stay here; the grader receives a
 handle to them and may call their methods or ask for a plain description of them.
@@ -11,7 +12,6 @@ handle to them and may call their methods or ask for a plain description of them
 
 from __future__ import annotations
 
-import argparse
 import builtins
 import os
 import resource
@@ -35,7 +35,7 @@ def _cap_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _quiet_imports() -> dict:
+def quiet_imports() -> dict:
     """Import the heavy libraries once, quietly, and make TensorFlow deterministic."""
     warnings.filterwarnings("ignore")
     import matplotlib
@@ -241,22 +241,17 @@ def _objects_in(session: Session, value: Any) -> Any:
     return value
 
 
-def main(argv: list[str] | None = None, *, sandbox_level: dict | None = None) -> None:
-    """Serve one submission. Started through :mod:`autograder.sandbox.boot`, which has put
-    the process in its sandbox (``sandbox_level`` says what is enforced) before this runs."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--in-fd", type=int, required=True)
-    parser.add_argument("--out-fd", type=int, required=True)
-    parser.add_argument("--memory-mb", type=int, default=0)
-    args = parser.parse_args(argv)
+def run(in_fd: int, out_fd: int, *, memory_mb: int, sandbox_level: dict,
+        versions: dict) -> None:
+    """Serve one submission on the pipes ``in_fd`` and ``out_fd``.
+
+    Called in a process the fork server (:mod:`autograder.engine.forkserver`) forked and put
+    in its sandbox (``sandbox_level`` says what is enforced), with the libraries of
+    :func:`quiet_imports` already loaded (``versions``).
+    """
     # Nothing the student or TensorFlow prints may reach the protocol pipes.
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
-    _cap_memory(args.memory_mb)
-    versions = _quiet_imports()
-    protocol.write_message(args.out_fd, {"ready": True, "pid": os.getpid(), **versions,
-                                         "sandbox": sandbox_level or {"level": "none"}})
-    serve(args.in_fd, args.out_fd)
-
-
-if __name__ == "__main__":
-    main()
+    _cap_memory(memory_mb)
+    protocol.write_message(out_fd, {"ready": True, "pid": os.getpid(), **versions,
+                                    "sandbox": sandbox_level})
+    serve(in_fd, out_fd)

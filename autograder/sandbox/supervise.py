@@ -1,26 +1,31 @@
 """The supervisor: the parent of one worker and, by the kernel's rules, of everything the
 worker ever starts.
 
-The grader starts this small process (standard library only, no student code) instead of
-the worker itself. It marks itself a *child subreaper* (``PR_SET_CHILD_SUBREAPER``), so a
-process the student detaches (double fork, ``setsid``, a new process group) is re-parented
-to the supervisor instead of escaping to init. When the worker exits, or the grader asks
-(SIGTERM), or the grader dies (``PR_SET_PDEATHSIG``), the supervisor kills every process
-beneath it, reaps them, and exits with the worker's status. Inside the Landlock sandbox
-(ABI >= 6) the worker cannot signal the supervisor, which lives outside it.
+The fork server (:mod:`autograder.engine.forkserver`) forks this process for each worker; it
+runs the standard library only, never student code. It marks itself a *child subreaper*
+(``PR_SET_CHILD_SUBREAPER``), so a process the student detaches (double fork, ``setsid``, a
+new process group) is re-parented to the supervisor instead of escaping to init. When the
+worker exits, or the grader asks (SIGTERM), or the fork server dies (``PR_SET_PDEATHSIG``),
+the supervisor kills every process beneath it, reaps them, and exits with the worker's
+status. Inside the Landlock sandbox (ABI >= 6) the worker cannot signal the supervisor,
+which lives outside it.
 
-Started as ``python -P -s -c <bootstrap> --uid UID -- <worker command>``.
+The same supervision is a command too (``python -m autograder.sandbox.supervise -- CMD``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
+import resource
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from typing import NoReturn
 
 _PR_SET_PDEATHSIG, _PR_SET_CHILD_SUBREAPER = 1, 36
 
@@ -138,33 +143,37 @@ def _reap_all() -> None:
             return
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    uid = None
-    if argv[:1] == ["--uid"]:
-        uid = int(argv[1])
-        argv = argv[2:]
-    if argv[:1] == ["--"]:
-        argv = argv[1:]
+def supervise(start_worker: Callable[[], int], *, status_fd: int | None = None,
+              parent: int | None = None) -> NoReturn:
+    """Be the supervisor of the worker ``start_worker`` starts (it returns the worker's pid).
+
+    Marks this process a child subreaper, asks to be told (SIGTERM) when its parent dies,
+    waits for the worker, then kills every process beneath it and exits with the worker's
+    status. With ``status_fd``, the worker's exit status (negative: the signal that killed
+    it) and its peak memory are first written there as one JSON line, for the grader.
+
+    Parameters
+    ----------
+    start_worker : callable
+        Starts the worker as a child of this process; returns its pid.
+    status_fd : int, optional
+        The write end of the grader's status pipe.
+    parent : int, optional
+        The pid this process was started by: when it is gone already, nothing is started.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, _raise_stop)
-    status = 128 + signal.SIGKILL
-    worker = None
+    status: int | None = None
     try:
-        if os.getppid() == 1:  # the grader died before we could ask to be told
-            raise _Stop
-        inherited = tuple(int(fd) for fd in os.environ.get("CNNKIT_PASS_FDS", "").split(",")
-                          if fd)
-        own_user = {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
-        worker = subprocess.Popen(argv, pass_fds=inherited, close_fds=True, **own_user)
-        for fd in inherited:
-            os.close(fd)
+        if os.getppid() == 1 or (parent is not None and os.getppid() != parent):
+            raise _Stop  # the parent died before we could ask to be told
+        worker = start_worker()
         while True:
             pid, code = os.wait()
-            if pid == worker.pid:
+            if pid == worker:
                 status = os.waitstatus_to_exitcode(code)
                 break
     except (_Stop, ChildProcessError):
@@ -173,7 +182,34 @@ def main(argv: list[str] | None = None) -> None:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
         kill_everything_below(os.getpid())
+        if status_fd is not None:  # every process beneath is reaped: their peak is known
+            peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            with contextlib.suppress(OSError):
+                os.write(status_fd, (json.dumps({"status": status,
+                                                 "peak_mb": round(peak_kb / 1024, 1)})
+                                     + "\n").encode())
+                os.close(status_fd)
+    if status is None:
+        status = -signal.SIGKILL
     os._exit(status if status >= 0 else 128 - status)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """``python -m autograder.sandbox.supervise [--uid UID] -- COMMAND...``: supervise a
+    command (the grader forks its workers instead: :mod:`autograder.engine.forkserver`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    uid = None
+    if argv[:1] == ["--uid"]:
+        uid = int(argv[1])
+        argv = argv[2:]
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    own_user = {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
+
+    def start_worker() -> int:
+        return subprocess.Popen(argv, close_fds=True, **own_user).pid
+
+    supervise(start_worker)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,53 @@ def preprocess_images(images):
 """, 0, "signals every process it can see: the grader, the lanes, other students' workers",
            kind="hostile"),
 
+    Attack("hostile_signals_nearby_processes", A, "blank", """
+import os, signal
+def preprocess_images(images):
+    # Pids are handed out in order: the fork server its worker came from, its supervisor,
+    # the lane and other students' workers are all close to its own.
+    me = os.getpid()
+    for pid in range(max(2, me - 400), me + 400):
+        if pid != me:
+            for signum in (signal.SIGSTOP, signal.SIGKILL):
+                try:
+                    os.kill(pid, signum)
+                except OSError:
+                    pass
+    raise RuntimeError("nothing to see")
+""", 0, "signals every pid near its own (the fork server, the supervisor, the lane, the other "
+       "workers) without needing /proc", kind="hostile"),
+
+    Attack("hostile_uses_inherited_descriptors", A, "blank", """
+import os, socket, stat
+import numpy as np
+def preprocess_images(images):
+    # A worker is forked from a server that forks workers on request: a descriptor of that
+    # server's socket, if one were left open here, would let this code ask for a worker
+    # without a sandbox. Earn the points only if such a descriptor is found.
+    found = []
+    for fd in range(3, 1024):
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        if stat.S_ISSOCK(mode):
+            found.append(fd)
+            try:
+                server = socket.socket(fileno=os.dup(fd))
+                request = b'{"env": {}, "cwd": "/", "uid": null, "memory_mb": 0, "rules": []}'
+                socket.send_fds(server, [request], [0, 1, 2, 2])
+            except OSError:
+                pass
+    if not found:
+        raise RuntimeError("no descriptor but my own pipes")
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    return (images.astype(np.float32) / 255.0).astype(np.float32)
+""", 0, "looks for a descriptor of the fork server's socket to ask for an unsandboxed worker "
+       "(earns the preprocessing points if it finds one)", kind="hostile"),
+
     Attack("hostile_writes_submissions", A, "blank", """
 import os, shutil
 class _Plant:
