@@ -43,11 +43,13 @@ browser:
 	    echo "chromium is not installed and cannot be installed here: the browser test is skipped"; \
 	  fi; }
 
-# Where a cold grading's seconds go, then batch grading speed with one and two lanes
-# (measurements, not tests: run them on a quiet machine).
+# Where a cold grading's seconds go, batch grading speed with one and two lanes, and the
+# same submissions through nbgrader autograde (measurements, not tests: run them on a quiet
+# machine).
 bench: $(STAMP)
 	$(PY) benchmarks/cold_profile.py --repeats 3
 	$(PY) benchmarks/grading_throughput.py --copies 2 --jobs 1 2
+	$(PY) benchmarks/nbgrader_compare.py --assignment 01_mnist_cnn --jobs 1 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

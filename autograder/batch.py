@@ -150,11 +150,35 @@ def _lane_crashed_result(item: SubmissionFile, task: dict) -> dict:
             "tests": len(data["tests"]), "execution_time": 0.0, "lane_crashed": True}
 
 
+# What one lane holds at its peak, measured (`make bench`): the lane with its reference
+# (about 1 GB), its fork server (0.7 GB) and two forked workers (0.5 GB each, partly shared).
+LANE_MEMORY = 3 * 1024**3
+
+
+def default_jobs() -> int:
+    """Lanes for this machine: one per CPU core this process may use, as long as each lane
+    has :data:`LANE_MEMORY` of the machine's memory.
+
+    A lane's own work leaves room for a second: on two cores, two lanes graded a batch of
+    twelve 01 submissions 1.5x faster than one (README, *Performance*). More cores than two
+    were not measured.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        memory = LANE_MEMORY
+    return max(1, min(cores, memory // LANE_MEMORY))
+
+
 def run_batch(
     submissions: list[SubmissionFile],
     out_dir: str | os.PathLike,
     *,
-    jobs: int = 1,
+    jobs: int | None = None,
     assignment: str | None = None,
     public_only: bool = False,
     force: bool = False,
@@ -169,8 +193,8 @@ def run_batch(
         From :func:`autograder.engine.runner.find_submissions`.
     out_dir : path
         The output folder (reused by the next run to resume).
-    jobs : int
-        Number of submissions graded at the same time.
+    jobs : int, optional
+        Number of submissions graded at the same time (default: :func:`default_jobs`).
     assignment : str, optional
         The assignment id (default: each notebook says).
     public_only : bool
@@ -211,7 +235,7 @@ def run_batch(
     previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         selector = selectors.DefaultSelector()
-        for number in range(min(max(jobs, 1), to_do)):
+        for number in range(min(max(jobs or default_jobs(), 1), to_do)):
             lane = _Lane(number)
             lanes.append(lane)
             selector.register(lane.replies, selectors.EVENT_READ, lane)

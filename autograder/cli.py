@@ -67,7 +67,7 @@ def _duration(seconds: float) -> str:
 
 
 def _grade(target: Path, out: Path, assignment: str | None, public_only: bool,
-           verbose: bool, *, jobs: int = 1, force: bool = False,
+           verbose: bool, *, jobs: int | None = None, force: bool = False,
            summary_md: Path | None = None, require_sandbox: bool = False) -> int:
     from autograder.batch import run_batch
     from autograder.engine.runner import SUBMISSION_LAYOUTS, find_submissions
@@ -163,7 +163,8 @@ def _notebook_language(notebook: str) -> str | None:
     return notebook_language(notebooks[0]) if len(notebooks) == 1 else None
 
 
-def _mutants(assignment_id: str, out: Path | None, *, jobs: int, only: tuple[str, ...]) -> int:
+def _mutants(assignment_id: str, out: Path | None, *, jobs: int | None,
+             only: tuple[str, ...]) -> int:
     """Grade the catalogue's mutants of an assignment and print what the suite caught."""
     from autograder.mutants import report_table, run_mutants
 
@@ -213,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--assignment", choices=sorted(ASSIGNMENTS))
     grade.add_argument("--public-only", action="store_true")
     grade.add_argument("-v", "--verbose", action="store_true", help="show failed checks")
-    grade.add_argument("-j", "--jobs", type=int, default=1,
-                       help="submissions graded at the same time (default 1)")
+    grade.add_argument("-j", "--jobs", type=int, default=None,
+                       help="submissions graded at the same time (default: one per CPU core, "
+                            "as memory allows)")
     grade.add_argument("--force", action="store_true",
                        help="grade again the submissions already graded")
     grade.add_argument("--summary-md", type=Path,
@@ -250,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
     mutants.add_argument("--out", type=Path, default=None,
                          help="where mutants, their results and mutants.json go "
                               "(default out/mutants/<assignment>)")
-    mutants.add_argument("-j", "--jobs", type=int, default=1, help="lanes (default 1)")
+    mutants.add_argument("-j", "--jobs", type=int, default=None,
+                         help="lanes (default: one per CPU core, as memory allows)")
     mutants.add_argument("--only", nargs="+", default=(), metavar="ID",
                          help="run only these mutants of the catalogue")
 

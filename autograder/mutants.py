@@ -165,7 +165,7 @@ def outcome_of(mutant: Mutant, result: dict, full_marks: float) -> MutantOutcome
                          mutant.equivalent)
 
 
-def run_mutants(assignment: Assignment, out: Path, *, jobs: int = 1,
+def run_mutants(assignment: Assignment, out: Path, *, jobs: int | None = None,
                 only: tuple[str, ...] = (), on_result=None) -> MutationReport:
     """Grade the catalogue's mutants (or ``only`` those) and the reference; report.
 
@@ -175,8 +175,8 @@ def run_mutants(assignment: Assignment, out: Path, *, jobs: int = 1,
     out : Path
         ``out/notebooks/<id>.ipynb`` (the mutants), ``out/grades/<id>/`` (their results: a
         second run grades only what changed), ``out/mutants.json`` (the report).
-    jobs : int
-        Lanes of the batch grader.
+    jobs : int, optional
+        Lanes of the batch grader (default: one per CPU core, as memory allows).
     only : tuple of str
         Mutant ids to run (default: the whole catalogue).
 

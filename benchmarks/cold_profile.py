@@ -5,9 +5,9 @@ Gradescope and the student workflow run it), ``--repeats`` times, and prints the
 
 - *wall*: the whole command, measured from outside;
 - *reference*: the lane loading the reference solution (its TensorFlow import), while the
-  spare workers import theirs (``reference_s`` in the run log);
-- *fixtures*: the set-up of the suite's session fixtures during the grading (worker and clean
-  worker still starting, hidden data such as MNIST);
+  fork server imports its own (``reference_s`` in the run log);
+- *fixtures*: the set-up of the suite's session fixtures during the grading (waiting for the
+  fork server, forking the worker and the clean worker, hidden data such as MNIST);
 - *tests*: the hidden tests' own calls (the student's functions, the grader-side training);
 - *other*: the rest: interpreter and imports of the command and of the lane, pytest
   collection, the reports, stopping the workers.

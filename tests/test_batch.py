@@ -362,3 +362,18 @@ def test_no_notebooks_found_says_which_layouts_are_graded(tmp_path):
     assert "<folder>/<student>/<notebook>.ipynb" in message
     assert "<folder>/<student>/<assignment>/<notebook>.ipynb" in message
     assert not (tmp_path / "grades").exists()
+
+
+def test_the_default_lanes_follow_the_cores_and_the_memory(monkeypatch):
+    from autograder import batch
+
+    def machine(cores: int, gib: int) -> int:
+        monkeypatch.setattr(batch.os, "sched_getaffinity", lambda pid: set(range(cores)))
+        pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": gib * 1024**3 // 4096}
+        monkeypatch.setattr(batch.os, "sysconf", lambda name: pages[name])
+        return batch.default_jobs()
+
+    assert machine(2, 24) == 2  # this kit's machines: one lane per core
+    assert machine(1, 24) == 1
+    assert machine(8, 8) == 2  # memory for two lanes only
+    assert machine(4, 2) == 1  # never fewer than one

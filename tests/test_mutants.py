@@ -86,7 +86,7 @@ def test_the_suites_catch_a_fixed_sample_of_mutants(tmp_path):
         out = tmp_path / assignment
         completed = subprocess.run(
             [sys.executable, "-m", "autograder.cli", "mutants", assignment, "--out", str(out),
-             "--only", *ids], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+             "--only", *ids, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=1200)
         assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
         report = json.loads((out / "mutants.json").read_text(encoding="utf-8"))
         outcomes = {m["id"]: m for m in report["mutants"]}

@@ -1,7 +1,8 @@
 """The grader's side of a worker process.
 
-:class:`Worker` starts ``python -m autograder.engine.worker``, sends it the student's code and
-calls its functions with a wall-clock timeout. Any failure of the student's code comes back
+:class:`Worker` has a worker process forked for it (:class:`ForkServer`, one per grader process,
+imports TensorFlow once), sends it the student's code and calls its functions with a
+wall-clock timeout. Any failure of the student's code comes back
 as a :class:`StudentCodeError` whose message is meant for the student; a hung or crashed
 worker is killed and restarted on the next call, so one bad function costs one test.
 
@@ -125,7 +126,13 @@ class Worker:
     def start(self) -> None:
         """Fork the process from the fork server, wait until it is sandboxed and ready, and
         load the code."""
-        spawned = _Spawned.launch(self.memory_mb)
+        try:
+            spawned = _Spawned.launch(self.memory_mb)
+        except (EOFError, TimeoutError, OSError) as error:  # the fork server failed
+            raise WorkerCrashed(
+                _("the grading worker could not start ({error}). {detail}").format(
+                    error=error, detail="")
+            ) from None
         spawned.taken_at = time.time()
         self._spawned = spawned
         self._process = spawned.process

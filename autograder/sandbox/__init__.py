@@ -1,7 +1,9 @@
 """The sandbox around every grading worker.
 
-A worker runs a student's code, and that code is assumed hostile. Before it can load any of
-it, the worker limits itself (:func:`enter`) with what the kernel offers:
+A worker runs a student's code, and that code is assumed hostile. A worker is forked from the
+fork server (:mod:`autograder.engine.forkserver`, which has imported the libraries and holds
+no student code); before it can load any of that code, the worker limits itself
+(:func:`enter`) with what the kernel offers:
 
 - **files** (Landlock): read only the interpreter, the installed libraries (never the kit's
   own folder, which holds the hidden suites), a copy of the few kit modules a worker needs
@@ -212,7 +214,9 @@ def plan(scratch: Path, handover: Path, readable: list[Path] | None = None) -> l
 
 
 def enter(rules: list[dict], *, own_user: bool = False) -> dict:
-    """Sandbox this process (a worker) before any student code or any thread exists.
+    """Sandbox this process (a worker) before any student code or any thread of its own
+    exists (a process just forked has one thread: Landlock and seccomp then hold for every
+    thread it starts).
 
     Parameters
     ----------
