@@ -168,3 +168,61 @@ def test_scatter_plots_are_counted_and_their_points_compared():
     ax.plot(points[:, 0], points[:, 1], "o")
     assert "axes 1: 0 scatter plots, expected 1" in compare_figures(
         describe_and_close(figure), scatter_figure(points))
+
+
+def matrix_figure(matrix, names=None, *, transposed=False, ylim=None, numbers_from=0):
+    """A confusion matrix drawn as the course does: counts in their cells, ticks named."""
+    figure, ax = plt.subplots(figsize=(3, 3))
+    ax.imshow(matrix, cmap="Blues")
+    for (row, column), count in np.ndenumerate(matrix):
+        x, y = (row, column) if transposed else (column, row)
+        ax.text(x, y, str(count), ha="center", va="center")
+    ticks = range(len(matrix))
+    labels = names if names is not None else [str(i + numbers_from) for i in ticks]
+    ax.set_xticks(ticks, labels)
+    ax.set_yticks(ticks, labels)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    return describe_and_close(figure)
+
+
+MATRIX = np.array([[117, 0], [23, 96]])
+
+
+def test_named_ticks_must_match_while_numbers_stay_free():
+    expected = matrix_figure(MATRIX, ["cats", "dogs"])
+    assert compare_figures(matrix_figure(MATRIX, ["cats", "dogs"]), expected) == []
+    problems = compare_figures(matrix_figure(MATRIX), expected)
+    assert any("tick labels" in p for p in problems), problems
+    assert compare_figures(matrix_figure(MATRIX), expected, ignore={"tick_names"},
+                           rms_tolerance=None) == []
+    # ticks the reference leaves as numbers are not compared (here: numbered from 1)
+    assert compare_figures(matrix_figure(MATRIX, numbers_from=1), matrix_figure(MATRIX),
+                           rms_tolerance=None) == []
+
+
+def test_texts_are_compared_with_the_cells_they_are_written_in():
+    expected = matrix_figure(MATRIX, ["cats", "dogs"])
+    problems = compare_figures(matrix_figure(MATRIX, ["cats", "dogs"], transposed=True), expected,
+                               rms_tolerance=None)
+    assert problems and all("texts written" in p for p in problems), problems
+    assert "23" not in " ".join(problems)  # the message names no value
+
+
+def test_the_limits_around_an_image_are_compared():
+    expected = matrix_figure(MATRIX, ["cats", "dogs"])
+    problems = compare_figures(matrix_figure(MATRIX, ["cats", "dogs"], ylim=(2.5, -0.5)),
+                               expected, rms_tolerance=None)
+    assert problems == ["axes 1: the y axis limits cut or pad the image differently from the "
+                        "expected figure"]
+    assert compare_figures(matrix_figure(MATRIX, ["cats", "dogs"], ylim=(2.5, -0.5)), expected,
+                           ignore={"image_limits", "rendering"}) == []
+
+
+def test_a_description_from_before_these_fields_compares_as_before():
+    expected = matrix_figure(MATRIX, ["cats", "dogs"])
+    for ax in expected["axes"]:
+        for key in ("text_at", "xticklabels", "yticklabels", "xlim", "ylim"):
+            del ax[key]
+    assert compare_figures(matrix_figure(MATRIX, transposed=True), expected,
+                           rms_tolerance=None) == []

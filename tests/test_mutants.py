@@ -25,10 +25,12 @@ from autograder.mutants import (
 from autograder.nbgrader_bridge import rubric
 
 # A sample graded in every run of the kit's tests: in two assignments, a seed pitfall the
-# suite always caught and a mistake it caught only once it was made stronger (a percentage
-# rounded on the way; a Sequential model's first convolution skipped), so that weakening
-# either kind of check fails here (the README's table has the whole catalogue's results).
-SAMPLE = {"01_mnist_cnn": ("preprocess_no_scaling", "find_misclassified_rounded_percentage"),
+# suite always caught and mistakes it caught only once it was made stronger (a percentage
+# rounded on the way; the seed's axis limits copied onto a confusion matrix; a Sequential
+# model's first convolution skipped), so that weakening either kind of check fails here (the
+# README's table has the whole catalogue's results).
+SAMPLE = {"01_mnist_cnn": ("preprocess_no_scaling", "find_misclassified_rounded_percentage",
+                           "plot_confusion_seaborn_ylim"),
           "03_activations": ("overlay_uint8_not_scaled", "activation_model_skips_first_layer")}
 
 

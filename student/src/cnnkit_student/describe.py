@@ -220,6 +220,14 @@ def _describe_axes(ax) -> dict:
         "lines": lines,
         "scatters": scatters,
         "texts": [t.get_text() for t in ax.texts],
+        # where each text is written, in data coordinates (a count in its cell)
+        "text_at": [[float(t.get_position()[0]), float(t.get_position()[1]), t.get_text()]
+                    for t in ax.texts],
+        # the words under the ticks (read after the figure was drawn) and the visible area
+        "xticklabels": [t.get_text() for t in ax.get_xticklabels()],
+        "yticklabels": [t.get_text() for t in ax.get_yticklabels()],
+        "xlim": [float(v) for v in ax.get_xlim()],
+        "ylim": [float(v) for v in ax.get_ylim()],
         "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else None,
     }
 
@@ -464,7 +472,59 @@ def _compare_arrays(where: str, what: str, actual, expected, atol: float,
 # What :func:`compare_figures` can be told to leave out, for figures whose contract leaves
 # that aspect free (titles written as free text, ticks hidden either way, any colormap...).
 IGNORABLE = frozenset({"titles", "axis", "colormaps", "colour_limits", "line_data",
-                       "scatter_data", "rendering"})
+                       "scatter_data", "rendering", "tick_names", "texts", "image_limits"})
+
+
+def _named(labels: list[str]) -> bool:
+    """Whether tick labels are words the figure chose (class names), not numbers that
+    matplotlib writes by itself."""
+    def number(text: str) -> bool:
+        try:
+            float(text.replace("\u2212", "-"))
+        except ValueError:
+            return False
+        return True
+
+    return any(text.strip() and not number(text.strip()) for text in labels)
+
+
+def _compare_words(where: str, actual: dict, expected: dict, ignore: frozenset[str]) -> list[str]:
+    """Tick names, texts and an image's visible area: what a figure says besides its data.
+
+    Checked only where the expected figure fixes them: tick labels when it names its ticks
+    (numbers written by matplotlib stay free), texts when it writes some, the limits of an axes
+    that shows images only. A description made before these were recorded is not compared."""
+    problems = []
+    if "tick_names" not in ignore and actual["axis_on"] and expected["axis_on"]:
+        for axis in ("x", "y"):
+            wanted = expected.get(f"{axis}ticklabels")
+            if wanted is None or not _named(wanted):
+                continue
+            got = [t.strip() for t in actual.get(f"{axis}ticklabels", [])]
+            if got != [t.strip() for t in wanted]:
+                problems.append(_("{where}: the {axis} tick labels differ from the expected "
+                                  "ones (name the ticks as the figure's contract says)").format(
+                                      where=where, axis=axis))
+    wanted_texts = expected.get("text_at")
+    if "texts" not in ignore and wanted_texts:
+        def placed(texts: list) -> list:
+            # the cell a text sits in: positions rounded to the nearest data unit
+            return sorted((round(x), round(y), str(text).strip()) for x, y, text in texts)
+
+        if placed(actual.get("text_at", [])) != placed(wanted_texts):
+            problems.append(_("{where}: the texts written on the axes, or where they are "
+                              "written, differ from the expected figure").format(where=where))
+    # Around images only: where lines or points are drawn too, the limits follow their data
+    # (compared above).
+    if ("image_limits" not in ignore and expected["images"] and not expected["lines"]
+            and not expected["scatters"] and "xlim" in expected):
+        for axis in ("x", "y"):
+            limits = np.asarray(actual.get(f"{axis}lim", [np.nan, np.nan]), dtype=np.float64)
+            if not np.allclose(limits, expected[f"{axis}lim"], atol=1e-6, equal_nan=False):
+                problems.append(_("{where}: the {axis} axis limits cut or pad the image "
+                                  "differently from the expected figure").format(
+                                      where=where, axis=axis))
+    return problems
 
 
 def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
@@ -533,7 +593,7 @@ def _compare_axes(where: str, actual: dict, expected: dict, *, atol: float,
                                                     strict=True), start=1):
             problems += _compare_arrays(where, _("scatter plot {number} (points)").format(
                 number=number), mine["offsets"], theirs["offsets"], atol)
-    return problems
+    return problems + _compare_words(where, actual, expected, ignore)
 
 
 def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
@@ -544,7 +604,9 @@ def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
     Structure is compared exactly: the suptitle, how many content axes there are (colour
     bars and hidden axes left out), each one's place in its subplot grid, title, axis
     visibility, how many images, lines and scatter plots it holds, each image's colormap.
-    Then the data within ``atol``: image arrays, colour limits, line x/y, scatter points.
+    Then the data within ``atol``: image arrays, colour limits, line x/y, scatter points;
+    and what the figure says besides its data, where the expected figure fixes it: named
+    tick labels, texts and the cells they are written in, the limits around an image.
     Last, as a second check only when nothing else differs, the two renderings: their root
     mean square pixel difference (0-255 scale, the measure of ``matplotlib.testing.compare``)
     must not exceed ``rms_tolerance``.
@@ -561,7 +623,9 @@ def compare_figures(student: dict, reference: dict, *, atol: float = 1e-6,
         Aspects the figure's contract leaves free, from :data:`IGNORABLE`: ``"titles"``
         (axes titles and suptitle), ``"axis"`` (axis shown or hidden), ``"colormaps"``,
         ``"colour_limits"``, ``"line_data"`` (lines are still counted), ``"scatter_data"``
-        (scatter plots are still counted), ``"rendering"``.
+        (scatter plots are still counted), ``"rendering"``, ``"tick_names"`` (tick labels the
+        expected figure names), ``"texts"`` (texts and where they are written),
+        ``"image_limits"`` (the visible area around an image).
     normalize_images : bool
         Min-max normalise both images before comparing them (for pictures whose scale is
         free, e.g. a digit drawn as 0-255 or 0-1); colour limits are then not compared.
