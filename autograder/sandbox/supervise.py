@@ -69,7 +69,7 @@ def kill_everything_below(root: int, *, rounds: int = 500) -> int:
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        _reap_all()
+        reap_all()
         time.sleep(0.005)
     return rounds
 
@@ -133,7 +133,8 @@ def kill_new_descendants(root: int, keep: set[tuple[int, int]], *, rounds: int =
     return len(killed)
 
 
-def _reap_all() -> None:
+def reap_all() -> None:
+    """Collect every child that has ended, without waiting for the others."""
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
