@@ -77,6 +77,7 @@ def _reap(signum: int, frame: object) -> None:
 
 def serve(control: socket.socket, versions: dict) -> None:
     """Fork a supervised worker for each request on ``control`` until the grader closes it."""
+    me = os.getpid()
     signal.signal(signal.SIGCHLD, _reap)
     control.sendall(json.dumps({"ready": True, "pid": os.getpid(), **versions}).encode())
     while True:
@@ -99,7 +100,7 @@ def serve(control: socket.socket, versions: dict) -> None:
         try:
             pid = os.fork()
             if pid == 0:
-                _supervisor(request, fds, control)  # never returns
+                _supervisor(request, fds, control, me)  # never returns
             pidfd = os.pidfd_open(pid)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
@@ -111,7 +112,7 @@ def serve(control: socket.socket, versions: dict) -> None:
             os.close(pidfd)
 
 
-def _supervisor(request: dict, fds: list[int], control: socket.socket) -> None:
+def _supervisor(request: dict, fds: list[int], control: socket.socket, server: int) -> None:
     """In the forked child: become the worker's supervisor (never returns)."""
     try:
         to_worker, from_grader, log, status = fds
@@ -136,7 +137,7 @@ def _supervisor(request: dict, fds: list[int], control: socket.socket) -> None:
                 os.close(fd)
             return pid
 
-        supervise.supervise(start_worker, status_fd=status, parent=os.getppid())
+        supervise.supervise(start_worker, status_fd=status, parent=server)
     finally:
         os._exit(127)
 
@@ -202,7 +203,9 @@ def main(argv: list[str] | None = None) -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the grader
     if os.getppid() == 1:
         os._exit(0)
-    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+    # stdin is /dev/null already (the grader starts this process so). No file object is
+    # opened here: a worker closes every descriptor it inherits, and a forked object still
+    # holding one would close whatever the worker opens later under the same number.
     control = socket.socket(fileno=args.control_fd)
     serve(control, preload())
     os._exit(0)
