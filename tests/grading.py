@@ -54,3 +54,11 @@ def failed(result: dict) -> set[str]:
 
 def output_of(result: dict, test_name: str) -> str:
     return next(t["output"] for t in result["tests"] if t["tags"][0] == test_name)
+
+
+def fork_servers_by_lane(log: list[dict]) -> dict[int, set[int]]:
+    """The fork servers each lane's workers were forked from, from ``run-log.jsonl`` entries."""
+    servers: dict[int, set[int]] = {}
+    for entry in log:
+        servers.setdefault(entry["lane"], set()).update(w["forked_from"] for w in entry["workers"])
+    return servers

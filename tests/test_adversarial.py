@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from adversarial import ROOT, all_attacks
-from grading import grade_folder
+from grading import fork_servers_by_lane, grade_folder
 
 from autograder import sandbox
 
@@ -214,9 +214,7 @@ def test_no_submission_stops_its_lanes_fork_server(hostile_batch):
     """Every worker of a lane was forked from the one server the lane started: none of the
     attacks (signals near its own pid, descriptors, /proc) stopped or replaced it."""
     log_lines = (hostile_batch["out"] / "run-log.jsonl").read_text().splitlines()
-    servers: dict[int, set[int]] = {}
-    for entry in map(json.loads, log_lines):
-        servers.setdefault(entry["lane"], set()).update(w["forked_from"] for w in entry["workers"])
+    servers = fork_servers_by_lane([json.loads(line) for line in log_lines])
     assert len(servers) == 2 and all(len(found) == 1 for found in servers.values()), servers
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading import ROOT
+from grading import ROOT, fork_servers_by_lane
 from test_report import box_of, hex_rgb, screenshot
 
 from autograder.assignments import get_assignment
@@ -185,10 +185,8 @@ def test_each_submission_runs_in_fresh_workers_forked_from_its_lanes_server(batc
     # TensorFlow is imported once per lane, by its fork server: every worker of a lane in a
     # run was forked from the same server, and each lane has its own.
     for start, end in zip([0, *batch["log_lines"]], batch["log_lines"], strict=False):
-        run, servers = log[start:end], {}
-        for entry in run:
-            servers.setdefault(entry["lane"], set()).update(
-                w["forked_from"] for w in entry["workers"])
+        run = log[start:end]
+        servers = fork_servers_by_lane(run)
         assert all(len(found) == 1 for found in servers.values()), servers
         assert len(set().union(*servers.values())) == len(servers), servers
         assert all(w["peak_mb"] > 0 for entry in run for w in entry["workers"])

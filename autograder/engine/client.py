@@ -332,9 +332,7 @@ class ForkServer:
         home.mkdir()
         self.log_path = Path(self.scratch.name) / "output.log"
         self.control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = _worker_environment()
-        env.update(HOME=str(home), TMPDIR=str(home), MPLCONFIGDIR=str(home),
-                   KERAS_HOME=str(home / ".keras"), PYTHONPATH=str(sandbox.worker_runtime()))
+        env = _worker_environment(home)
         with open(self.log_path, "ab") as log, theirs:
             self.process = subprocess.Popen(
                 [sys.executable, "-P", "-s", "-m", "autograder.engine.forkserver",
@@ -342,7 +340,7 @@ class ForkServer:
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 cwd=home, env=env, start_new_session=True,
             )
-        self.versions: dict | None = None
+        self.ready = False
 
     @property
     def alive(self) -> bool:
@@ -359,13 +357,11 @@ class ForkServer:
             raise EOFError(f"the fork server stopped: {clean_output(log)}")
         return json.loads(message), fds
 
-    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> dict:
-        """Wait until the libraries are imported; return their versions."""
-        if self.versions is None:
-            ready, _fds = self._receive(timeout)
-            self.versions = {k: v for k, v in ready.items() if k not in ("ready", "pid")}
-            self.versions["forked_from"] = ready["pid"]
-        return self.versions
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Wait until the libraries are imported (each worker reports their versions)."""
+        if not self.ready:
+            self._receive(timeout)
+            self.ready = True
 
     def fork(self, request: dict, fds: list[int]) -> tuple[int, int]:
         """Fork a supervised worker; return the supervisor's pid and a pidfd for it."""
@@ -507,14 +503,7 @@ class _Spawned:
         server = fork_server()
         spawned = cls(memory_mb)
         own_user = sandbox.own_user()
-        env = _worker_environment()
-        env.update(
-            HOME=str(spawned.home),
-            TMPDIR=str(spawned.home),
-            MPLCONFIGDIR=str(spawned.home),
-            KERAS_HOME=str(spawned.home / ".keras"),
-            PYTHONPATH=str(sandbox.worker_runtime()),  # the engine's copy, not the kit
-        )
+        env = _worker_environment(spawned.home)
         if own_user is not None:
             sandbox.hand_to_user(Path(spawned.scratch.name), spawned.home, own_user)
         request = {
@@ -612,12 +601,18 @@ _WORKER_ENV_PREFIXES = ("TF_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "CNNKIT_SAND
                         "CNNKIT_WORKER_", "CNNKIT_QUICK_RUN")
 
 
-def _worker_environment() -> dict[str, str]:
-    """The worker's environment: what the libraries need, nothing of the grader's own
-    settings (paths of the course, the data, the output folder)."""
+def _worker_environment(home: Path) -> dict[str, str]:
+    """The environment of a worker (or of the fork server) whose scratch folder is ``home``:
+    what the libraries need, nothing of the grader's own settings (paths of the course, the
+    data, the output folder)."""
     env = {k: v for k, v in os.environ.items()
            if k in _WORKER_ENV_KEPT or k.startswith(_WORKER_ENV_PREFIXES)}
     env.update(
+        HOME=str(home),
+        TMPDIR=str(home),
+        MPLCONFIGDIR=str(home),
+        KERAS_HOME=str(home / ".keras"),
+        PYTHONPATH=str(sandbox.worker_runtime()),  # the engine's copy, never the kit's folder
         TF_CPP_MIN_LOG_LEVEL="3",
         CUDA_VISIBLE_DEVICES="-1",
         MPLBACKEND="Agg",

@@ -196,19 +196,14 @@ def supervise(start_worker: Callable[[], int], *, status_fd: int | None = None,
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """``python -m autograder.sandbox.supervise [--uid UID] -- COMMAND...``: supervise a
-    command (the grader forks its workers instead: :mod:`autograder.engine.forkserver`)."""
+    """``python -m autograder.sandbox.supervise -- COMMAND...``: supervise a command (the
+    grader forks its workers instead: :mod:`autograder.engine.forkserver`)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    uid = None
-    if argv[:1] == ["--uid"]:
-        uid = int(argv[1])
-        argv = argv[2:]
     if argv[:1] == ["--"]:
         argv = argv[1:]
-    own_user = {} if uid is None else {"user": uid, "group": uid, "extra_groups": []}
 
     def start_worker() -> int:
-        return subprocess.Popen(argv, close_fds=True, **own_user).pid
+        return subprocess.Popen(argv, close_fds=True).pid
 
     supervise(start_worker)
 
