@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 import pytest
 
@@ -71,6 +73,20 @@ def test_a_file_that_is_not_a_notebook_is_a_clear_submission_error(tmp_path):
     path.write_text('{"hello": 1}', encoding="utf-8")
     with pytest.raises(SubmissionError, match="not a Jupyter notebook"):
         load_submission(path)
+
+
+def test_an_older_notebook_format_is_upgraded_and_read(tmp_path):
+    """A format-3 notebook (cells inside worksheets) takes the nbformat route: its code is
+    found as in a current notebook."""
+    path = tmp_path / "old.ipynb"
+    cell = {"cell_type": "code", "input": "def f():\n    return 1\nprint(f())\n",
+            "language": "python", "outputs": [], "metadata": {}}
+    path.write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": ""},
+                                "worksheets": [{"cells": [cell], "metadata": {}}]}),
+                    encoding="utf-8")
+    submission = load_submission(path)
+    assert [c.defines for c in submission.cells] == [("f",)]
+    assert submission.skipped_statements == 1
 
 
 def test_missing_file_is_a_clear_submission_error(tmp_path):

@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 from autograder.i18n import _
 
 _DEF_NAME = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.MULTILINE)
@@ -203,6 +201,31 @@ def _assignment_of(notebook) -> str | None:
     return assignment if isinstance(assignment, str) else None
 
 
+def _is_current_notebook(parsed: object) -> bool:
+    """Whether ``parsed`` is a notebook of the current format (4), which needs no conversion:
+    what Jupyter, JupyterLab and Colab save."""
+    return (isinstance(parsed, dict) and parsed.get("nbformat") == 4
+            and isinstance(parsed.get("cells"), list))
+
+
+def _upgraded_notebook(text: str, name: str) -> dict:
+    """An older notebook converted to format 4 by nbformat, or the reason it is no notebook.
+
+    nbformat is imported only here: its schema validator costs about a second to import,
+    which every grading process would otherwise pay for notebooks that need no conversion.
+    """
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        if not isinstance(notebook.get("cells"), list):
+            raise ValueError(_("it has no list of cells"))
+    except Exception as error:  # nbformat raises several kinds for a non-notebook file
+        raise SubmissionError(_("{name} is not a Jupyter notebook: {error}").format(
+            name=name, error=error)) from None
+    return notebook
+
+
 def load_submission(path: str | Path) -> Submission:
     """Read a notebook file and extract the code to grade.
 
@@ -230,20 +253,14 @@ def load_submission(path: str | Path) -> Submission:
         raise SubmissionError(_("the notebook {name} could not be read: {error}").format(
             name=path.name, error=error)) from None
     try:
-        json.loads(text)
+        parsed = json.loads(text)
     except json.JSONDecodeError as error:
         raise SubmissionError(
             _("{name} is not valid notebook JSON (line {line}, column {column}: {error}); "
               "was it edited outside Jupyter or saved half-way?").format(
                 name=path.name, line=error.lineno, column=error.colno, error=error.msg)
         ) from None
-    try:
-        notebook = nbformat.reads(text, as_version=4)
-        if not isinstance(notebook.get("cells"), list):
-            raise ValueError(_("it has no list of cells"))
-    except Exception as error:  # nbformat raises several kinds for a non-notebook file
-        raise SubmissionError(_("{name} is not a Jupyter notebook: {error}").format(
-            name=path.name, error=error)) from None
+    notebook = parsed if _is_current_notebook(parsed) else _upgraded_notebook(text, path.name)
 
     submission = Submission(path=path, assignment=_assignment_of(notebook))
     for number, cell in enumerate(notebook.get("cells", []), start=1):

