@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -150,15 +151,21 @@ def release_assignment(assignment: Assignment, *, check: bool = False,
     solution_text = SyncGradeCells().apply(assignment, original)
     synced = {f"solutions/{assignment.id}": _write_or_compare(
         assignment.solution_path, solution_text, check)}
+    references = {}
+    for lang in languages:
+        references[lang] = solution_text
+        if lang != DEFAULT_LANGUAGE:
+            references[lang] = TranslateProse(lang).apply(assignment, solution_text)
+            synced[f"solutions/{lang}/{assignment.id}"] = _write_or_compare(
+                assignment.solution_path_in(lang), references[lang], check)
+    # One nbgrader process per language, side by side: each spends its seconds starting up.
+    with ThreadPoolExecutor(max_workers=len(languages) or 1) as pool:
+        generated = dict(zip(languages, pool.map(
+            lambda lang: GenerateAssignment(lang).apply(assignment, references[lang]),
+            languages), strict=True))
     for lang in languages:
         folder = assignment.id if lang == DEFAULT_LANGUAGE else f"{lang}/{assignment.id}"
-        reference = solution_text
-        if lang != DEFAULT_LANGUAGE:
-            reference = TranslateProse(lang).apply(assignment, solution_text)
-            synced[f"solutions/{folder}"] = _write_or_compare(
-                assignment.solution_path_in(lang), reference, check)
-        released = CheckNoSolutionLeft().apply(
-            assignment, GenerateAssignment(lang).apply(assignment, reference))
+        released = CheckNoSolutionLeft().apply(assignment, generated[lang])
         synced[f"assignments/{folder}"] = _write_or_compare(
             assignment.release_path_in(lang), released, check)
     return synced

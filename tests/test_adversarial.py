@@ -181,6 +181,7 @@ def test_nothing_changes_outside_the_output_folder(hostile_batch):
     assert hostile_batch["after"] == hostile_batch["before"], "the submissions folder changed"
     assert not _poisoned_files(), "a kit file or the dataset cache was written to"
     assert not (ROOT / "datasets" / "cache" / "planted").exists()
+    assert not (ROOT / "datasets" / "cache" / "trainings" / "fit_and_predict-planted.npz").exists()
     assert not hostile_batch["pwned"], "the grader ran code sent by a worker"
     assert (hostile_batch["out"] / "grades.csv").is_file(), "the output folder was removed"
 

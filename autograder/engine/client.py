@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from autograder import sandbox
 from autograder.engine import protocol
 from autograder.engine.notebook import Submission
@@ -766,6 +768,33 @@ def clean_worker() -> Worker:
     return Worker(Submission(path=Path("<kit>"), assignment=None))
 
 
+def model_spec(model: Any) -> dict:
+    """The plain description of a Keras model a student's function returned: its
+    architecture (``config``), ``weights`` and ``compile`` settings, as rebuilding needs them.
+
+    Raises
+    ------
+    StudentCodeError
+        The value is not a Keras model, or it names classes or functions other than
+        Keras's own (a custom layer or model class is not accepted).
+    """
+    from autograder.engine.models import model_spec_problem
+
+    if isinstance(model, RemoteObject):
+        spec = model.inspect("export")
+    else:
+        spec = {"is_model": False, "class": type(model).__name__}
+    problem = model_spec_problem(spec)
+    if problem is not None:
+        raise StudentCodeError(problem)
+    return spec
+
+
+def _import_model(spec: dict, clean: Worker) -> RemoteObject:
+    return clean.tool("import_model", spec["config"], spec["weights"], spec["compile"],
+                      timeout=120)
+
+
 def rebuild_model(model: Any, clean: Worker) -> RemoteObject:
     """The student's Keras model, rebuilt in ``clean`` from its plain description.
 
@@ -785,17 +814,60 @@ def rebuild_model(model: Any, clean: Worker) -> RemoteObject:
     Raises
     ------
     StudentCodeError
-        The value is not a Keras model, or it names classes or functions other than
-        Keras's own (a custom layer or model class is not accepted).
+        See :func:`model_spec`.
     """
-    from autograder.engine.models import model_spec_problem
+    return _import_model(model_spec(model), clean)
 
-    if isinstance(model, RemoteObject):
-        spec = model.inspect("export")
-    else:
-        spec = {"is_model": False, "class": type(model).__name__}
-    problem = model_spec_problem(spec)
-    if problem is not None:
-        raise StudentCodeError(problem)
-    return clean.tool("import_model", spec["config"], spec["weights"], spec["compile"],
-                      timeout=120)
+
+def trained_in_clean_worker(model: Any, clean: Worker, tool: str, *args: Any, seed: int,
+                            timeout: float, cached: bool = True,
+                            **settings: Any) -> dict[str, Any]:
+    """Train the student's model as the grader does: rebuilt in ``clean`` (seeded first, as
+    rebuilding draws the dropout layers' seeds) and passed to the training ``tool`` with
+    ``args`` and ``settings``; the tool's result as a dict of arrays.
+
+    The result depends only on plain data (the model's description, the tool's arguments),
+    so it is kept in the grader's cache (:mod:`autograder.engine.cache`): a submission whose
+    model has the same architecture, weights and settings as one trained before (most correct
+    ones do) is not trained again. ``cached=False`` always trains (calibration measures).
+
+    Parameters
+    ----------
+    model : RemoteObject or any
+        What a student's function returned (a handle in the student's worker).
+    clean : Worker
+        A worker that never loaded student code.
+    tool : str
+        A training tool of the clean worker (``autograder.engine.tools``): it receives the
+        rebuilt model first, then ``args`` and ``settings``.
+    seed : int
+        The clean worker's seed before the rebuild.
+    timeout : float
+        Seconds the training may take.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The tool's result (a dict, or one array under ``"result"``); numbers as 0-d arrays.
+
+    Raises
+    ------
+    StudentCodeError
+        See :func:`model_spec`; or the training failed.
+    """
+    from autograder.engine.cache import cached_arrays, fingerprint
+
+    spec = model_spec(model)
+
+    def train() -> dict[str, Any]:
+        clean.tool("seed_everything", seed)
+        rebuilt = _import_model(spec, clean)
+        result = clean.tool(tool, rebuilt, *args, seed=seed, timeout=timeout, **settings)
+        return result if isinstance(result, dict) else {"result": result}
+
+    if not cached:
+        return {key: np.asarray(value) for key, value in train().items()}
+    parameters = {"tool": tool, "seed": seed,
+                  "model": fingerprint([spec["config"], spec["compile"], spec["weights"]]),
+                  "inputs": fingerprint([list(args), settings])}
+    return cached_arrays("trainings", tool, parameters, train)

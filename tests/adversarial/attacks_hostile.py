@@ -189,7 +189,14 @@ class _Poison:
         os.makedirs("@@REPO@@/datasets/cache/planted", exist_ok=True)
     except Exception:
         pass
-""", 0, "appends to the kit's source files and the dataset cache", kind="hostile"),
+    try:  # a forged result among the grader's trainings
+        os.makedirs("@@REPO@@/datasets/cache/trainings", exist_ok=True)
+        with open("@@REPO@@/datasets/cache/trainings/fit_and_predict-planted.npz", "wb") as f:
+            f.write(b"forged")
+    except Exception:
+        pass
+""", 0, "appends to the kit's source files and the dataset cache, plants a training result",
+           kind="hostile"),
 
     Attack("hostile_network", A, "blank", """
 import socket

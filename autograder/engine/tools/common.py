@@ -43,9 +43,11 @@ def compile_for_grading(model, learning_rate: float = 1e-3):
     return model
 
 
-def fit_and_predict(model, x_train, y_train, x_eval, *, epochs: int, batch_size: int, seed: int):
-    """Train a compiled model with a fixed seed and return its class probabilities on
-    ``x_eval``; the grader, not the worker, turns them into an accuracy."""
+def fit_and_predict(model, x_train, y_train, x_eval, *, epochs: int, batch_size: int, seed: int,
+                    learning_rate: float = 1e-3):
+    """Compile ``model`` the course's way, train it with a fixed seed and return its class
+    probabilities on ``x_eval``; the grader, not the worker, turns them into an accuracy."""
+    compile_for_grading(model, learning_rate)
     seed_everything(seed)
     model.fit(x_train, y_train, epochs=int(epochs), batch_size=int(batch_size), verbose=0,
               shuffle=True)

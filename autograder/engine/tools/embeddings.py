@@ -244,13 +244,15 @@ def object_id(value) -> int:
 
 def efficientnet_weights_file(input_shape: tuple[int, int, int], images, seed: int = 0
                               ) -> dict:
-    """Save the weights of a seeded EfficientNetB0 (no top, average pooling, random init)
-    to a temporary ``.weights.h5`` file: a local weights file that needs no download.
+    """The weights of a seeded EfficientNetB0 (no top, average pooling, random init) as the
+    bytes of a ``.weights.h5`` file: a local weights file that needs no download.
 
     Returns
     -------
     dict
-        ``{"path": str, "outputs": that model's outputs on images}`` (one build serves both).
+        ``{"weights_h5": the file's bytes (uint8), "outputs": that model's outputs on
+        images}``
+        (one build serves both).
     """
     import keras
 
@@ -259,12 +261,14 @@ def efficientnet_weights_file(input_shape: tuple[int, int, int], images, seed: i
         include_top=False, weights=None, pooling="avg",
         input_shape=tuple(int(v) for v in input_shape),
     )
-    # In the worker's working folder, which the grader deletes with the worker.
-    folder = tempfile.mkdtemp(prefix="effnet-", dir=os.getcwd())
-    path = os.path.join(folder, f"efficientnetb0_notop_seed{int(seed)}.weights.h5")
-    model.save_weights(path)
+    # Keras writes weights only to a file: one in the worker's own scratch folder.
+    with tempfile.TemporaryDirectory(prefix="effnet-", dir=os.getcwd()) as folder:
+        path = os.path.join(folder, "efficientnetb0.weights.h5")
+        model.save_weights(path)
+        with open(path, "rb") as saved:
+            content = np.frombuffer(saved.read(), dtype=np.uint8)
     outputs = model.predict(np.asarray(images, dtype=np.float32), verbose=0)
-    return {"path": path, "outputs": np.asarray(outputs)}
+    return {"weights_h5": content, "outputs": np.asarray(outputs)}
 
 
 # -- scikit-learn pipelines that cross as plain data ------------------------------------------

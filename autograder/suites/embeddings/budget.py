@@ -3,10 +3,9 @@
 A fixed CNN (``fixed_cnn`` in ``engine/tools/embeddings.py``: two 3x3 convolutions with
 pooling, a 64-unit dense "embedding" layer, a softmax) is trained briefly with a fixed seed,
 in a worker that holds no student code, on real images; its embedding layer's outputs on the
-training and test images are cached under the kit's dataset cache, so every grading, and the
-calibration, classifies the very same numbers. Each cached file has a sidecar holding its
-sha256, written with it and checked before every use: a file that does not match (damaged,
-or changed by hand) is computed again. Workers cannot read the cache: the arrays are sent.
+training and test images are cached (:mod:`autograder.engine.cache`), so every grading, and
+the calibration, classifies the very same numbers. Workers cannot read the cache: the arrays
+are sent.
 
 A student's pipeline is fitted in the student's worker on those arrays, reported as plain
 data, rebuilt and fitted again in the clean worker (``pipelines.py``), and the rebuilt one's
@@ -15,15 +14,12 @@ predictions are scored here.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from autograder.engine.cache import cached_arrays
 from autograder.i18n import _
 
 SEED = 0
@@ -91,15 +87,6 @@ def threshold(source: str) -> float:
     return measured - MARGIN
 
 
-def _cache_file(name: str, parameters: dict) -> Path:
-    from autograder.data import cache_dir
-
-    key = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:16]
-    folder = cache_dir() / "embeddings"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{name}-{key}.npz"
-
-
 def _train_in_clean_worker(x_train, y_train, x_test, num_classes: int, budget: dict
                            ) -> tuple[dict, dict]:
     """Train the fixed CNN in a worker that loaded no notebook: no student code can touch the
@@ -121,59 +108,11 @@ def _train_in_clean_worker(x_train, y_train, x_test, num_classes: int, budget: d
         raise RuntimeError(f"training the fixed CNN failed: {error}") from None
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _digest_file(path: Path) -> Path:
-    """The sidecar that holds the sha256 of a cached file."""
-    return path.with_name(path.name + ".sha256")
-
-
-def _read_verified(path: Path) -> dict[str, np.ndarray] | None:
-    """The arrays of a cached file whose sha256 matches its sidecar, else ``None`` (missing,
-    no sidecar, or a mismatch: the caller computes them again)."""
-    try:
-        data = path.read_bytes()
-        recorded = _digest_file(path).read_text(encoding="ascii").split()[0]
-    except (OSError, IndexError, UnicodeDecodeError):
-        return None
-    if _sha256(data) != recorded:
-        return None
-    with np.load(io.BytesIO(data), allow_pickle=False) as stored:
-        return {key: stored[key] for key in stored.files}
-
-
-def _cached(name: str, parameters: dict, compute) -> dict[str, np.ndarray]:
-    path = _cache_file(name, parameters)
-    arrays = _read_verified(path)
-    if arrays is not None:
-        return arrays
-    arrays = compute()
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    data = buffer.getvalue()
-    # Write then rename, the digest first: a grading that runs at the same time never reads
-    # half a file, and at worst sees a digest that does not match yet (and computes again).
-    for target, content in ((_digest_file(path), f"{_sha256(data)}  {path.name}\n".encode()),
-                            (path, data)):
-        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-        partial.write_bytes(content)
-        partial.replace(target)
-    return arrays
-
-
-def _versions() -> dict:
-    from importlib import metadata
-
-    return {name: metadata.version(name) for name in ("tensorflow", "keras", "numpy")}
-
-
 def mnist_embeddings(mnist) -> Embeddings:
     """Embeddings of the fixed CNN trained on ``mnist`` (an ``autograder.data.MnistData``)."""
     parameters = {"version": CACHE_VERSION, "data": mnist.source, "detail": mnist.detail,
                   "n": [len(mnist.y_train), len(mnist.y_test)], "seed": SEED,
-                  "units": EMBEDDING_UNITS, **MNIST_BUDGET, **_versions()}
+                  "units": EMBEDDING_UNITS, **MNIST_BUDGET}
 
     def compute() -> dict[str, np.ndarray]:
         x_train = mnist.x_train.astype(np.float32)[..., None] / 255.0
@@ -182,7 +121,7 @@ def mnist_embeddings(mnist) -> Embeddings:
                                                           10, MNIST_BUDGET)
         return {"train": result["train"], "test": result["test"]}
 
-    arrays = _cached("mnist", parameters, compute)
+    arrays = cached_arrays("embeddings", "mnist", parameters, compute)
     return Embeddings(arrays["train"], mnist.y_train, arrays["test"], mnist.y_test,
                       f"mnist:{mnist.source}", mnist.detail)
 
@@ -195,7 +134,7 @@ def cats_dogs_embeddings(folder: str) -> Embeddings:
     data = load_cats_dogs("mirror", folder, verbose=False)
     parameters = {"version": CACHE_VERSION, "data": "cats_dogs", "detail": data.detail,
                   "size": CATS_DOGS_SIZE, "seed": SEED, "units": EMBEDDING_UNITS,
-                  **CATS_DOGS_BUDGET, **_versions()}
+                  **CATS_DOGS_BUDGET}
     def compute() -> dict[str, np.ndarray]:
         # The images are read only when the embeddings are not cached yet.
         x_train, y_train = load_arrays(data.train_dir, data.classes, CATS_DOGS_SIZE)
@@ -206,7 +145,7 @@ def cats_dogs_embeddings(folder: str) -> Embeddings:
         return {"train": result["train"], "test": result["test"],
                 "y_train": y_train.astype(np.int64), "y_test": y_test.astype(np.int64)}
 
-    arrays = _cached("cats_dogs", parameters, compute)
+    arrays = cached_arrays("embeddings", "cats_dogs", parameters, compute)
     return Embeddings(arrays["train"], arrays["y_train"], arrays["test"], arrays["y_test"],
                       "cats_dogs:mirror", data.detail)
 

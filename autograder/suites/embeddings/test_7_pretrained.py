@@ -2,22 +2,21 @@
 
 The model the student's function returns is rebuilt in the clean worker from plain data
 (``rebuild_model``) and measured there. The local weights file is made in the clean worker
-(a seeded EfficientNetB0, whose outputs on the check's images are computed there too) and
-handed to the student's worker through its handover folder.
+(a seeded EfficientNetB0, whose outputs on the check's images are computed there too), kept
+in the grader's cache, and handed to the student's worker through its handover folder.
 """
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pytest
 
+from autograder.engine.cache import cached_arrays, fingerprint
 from autograder.engine.client import rebuild_model
 from autograder.i18n import _
 
 SHAPE = (32, 32, 3)  # EfficientNetB0's smallest input without its top: quick to build
+WEIGHTS_SEED = 2
 TIMEOUT = 120
 
 
@@ -58,15 +57,17 @@ def test_pretrained_extractor_without_weights_says_random(student, clean_worker)
 def test_pretrained_extractor_loads_a_local_weights_file(student, worker, clean_worker):
     """pretrained_extractor: a local weights file is loaded into the model, and named."""
     images = np.random.default_rng(8).uniform(0, 255, size=(3, *SHAPE)).astype(np.float32)
-    # Written by the clean worker in its own folder (no student code ever ran there), then
-    # copied by the grader into the student's handover folder, which the student can read.
-    saved = clean_worker.tool("efficientnet_weights_file", SHAPE, images, seed=2,
-                              timeout=TIMEOUT)
+    # Made by the clean worker (no student code ever ran there), the same for every grading
+    # (kept in the grader's cache), then written by the grader into the student's handover
+    # folder, which the student can read.
+    parameters = {"shape": list(SHAPE), "images": fingerprint(images), "seed": WEIGHTS_SEED}
+    saved = cached_arrays("pretrained", "efficientnetb0", parameters,
+                          lambda: clean_worker.tool("efficientnet_weights_file", SHAPE, images,
+                                                    seed=WEIGHTS_SEED, timeout=TIMEOUT))
     expected = np.asarray(saved["outputs"])
-    source = Path(saved["path"])
-    target = worker.handover_dir / "weights" / source.name
+    target = worker.handover_dir / "weights" / f"efficientnetb0_notop_seed{WEIGHTS_SEED}.weights.h5"
     target.parent.mkdir(exist_ok=True)
-    shutil.copyfile(source, target)
+    target.write_bytes(saved["weights_h5"].tobytes())
     path = str(target)
     rebuilt, used = _model(clean_worker, student.pretrained_extractor(SHAPE, weights=path,
                                                                       timeout=TIMEOUT),

@@ -2,7 +2,8 @@
 
 Two checks train the CNN, both scored here. The student's worker only builds it: the model
 is rebuilt from plain data (architecture, weights) in a worker that never loaded student code
-(``rebuild_model``), and trained there through the kit's tools:
+and trained there through the kit's tools (``trained_in_clean_worker``, which keeps each
+result in the grader's cache: a model trained before is not trained again):
 
 * "can it learn": a fixed batch of real images (the kit's offline stand-in digits, so the
   check is the same on every grader) fitted for a few full-batch steps;
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.data.cats_dogs import IMAGE_SUFFIXES
-from autograder.engine.client import rebuild_model
+from autograder.engine.client import trained_in_clean_worker
 from autograder.i18n import _
 
 SEED = 0
@@ -76,25 +77,23 @@ def load_arrays(folder: str | Path, classes: tuple[str, ...], size: int,
     return np.stack(images), np.asarray(labels, dtype=np.float32)
 
 
-def _rebuilt_cnn(student, worker, clean_worker, size: int):
-    """The student's CNN for ``size`` x ``size`` RGB images, rebuilt in the clean worker.
-
-    Both workers are seeded first: the student's so that the initial weights do not depend on
-    earlier tests, the clean one because rebuilding draws the dropout layers' seeds.
-    """
+def _built_cnn(student, worker, size: int):
+    """The student's CNN for ``size`` x ``size`` RGB images, built in the student's worker,
+    seeded first so that the initial weights do not depend on earlier tests (the training tool
+    then rebuilds it in the clean worker, seeded too: rebuilding draws the dropout layers'
+    seeds)."""
     worker.tool("seed_everything", SEED)
-    model = student.build_cnn((size, size, 3))
-    clean_worker.tool("seed_everything", SEED)
-    return rebuild_model(model, clean_worker)
+    return student.build_cnn((size, size, 3))
 
 
 def learning_run(student, worker, clean_worker, images: np.ndarray,
-                 labels: np.ndarray) -> dict:
+                 labels: np.ndarray, *, cached: bool = True) -> dict:
     """Build the student's CNN for the batch's size and fit it for ``LEARN_STEPS`` steps in
-    the clean worker."""
-    model = _rebuilt_cnn(student, worker, clean_worker, LEARN_SIZE)
-    return clean_worker.tool("fit_batch", model, images, labels, steps=LEARN_STEPS,
-                             learning_rate=LEARN_RATE, seed=SEED, timeout=LEARN_TIMEOUT)
+    the clean worker (a model fitted before is not fitted again unless ``cached`` is false)."""
+    model = _built_cnn(student, worker, LEARN_SIZE)
+    return trained_in_clean_worker(model, clean_worker, "fit_batch", images, labels,
+                                   steps=LEARN_STEPS, learning_rate=LEARN_RATE, seed=SEED,
+                                   timeout=LEARN_TIMEOUT, cached=cached)
 
 
 def steps_to_fit(run: dict, labels: np.ndarray) -> int | None:
@@ -117,17 +116,19 @@ def mirror_threshold() -> float:
     return MIRROR_REFERENCE_ACCURACY - MIRROR_MARGIN
 
 
-def mirror_accuracy(student, worker, clean_worker, arrays) -> float:
+def mirror_accuracy(student, worker, clean_worker, arrays, *, cached: bool = True) -> float:
     """Train the student's CNN on the mirror's training split, score it on the test split.
 
     The grader loaded the images; they reach the clean worker as plain arrays (no worker
-    reads the mirror's folder)."""
+    reads the mirror's folder). A model trained before is not trained again unless
+    ``cached`` is false."""
     x_train, y_train, x_test, y_test = arrays
-    model = _rebuilt_cnn(student, worker, clean_worker, MIRROR_SIZE)
-    probabilities = clean_worker.tool(
-        "fit_binary_and_predict", model, x_train, y_train, x_test, epochs=MIRROR_EPOCHS,
-        batch_size=MIRROR_BATCH, learning_rate=MIRROR_RATE, seed=SEED, timeout=MIRROR_TIMEOUT,
-    )
+    model = _built_cnn(student, worker, MIRROR_SIZE)
+    probabilities = trained_in_clean_worker(
+        model, clean_worker, "fit_binary_and_predict", x_train, y_train, x_test,
+        epochs=MIRROR_EPOCHS, batch_size=MIRROR_BATCH, learning_rate=MIRROR_RATE, seed=SEED,
+        timeout=MIRROR_TIMEOUT, cached=cached,
+    )["result"]
     probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
     if probabilities.shape != y_test.shape:
         raise AssertionError(

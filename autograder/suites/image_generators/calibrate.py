@@ -37,7 +37,8 @@ def main() -> None:
             if args.learn:
                 images, labels, _ = conftest._learning_batch()
                 started = time.monotonic()
-                result = budget.learning_run(student, worker, clean, images, labels)
+                result = budget.learning_run(student, worker, clean, images, labels,
+                                             cached=False)
                 losses = np.round(np.asarray(result["losses"]), 4).tolist()
                 print(f"run {run + 1}: learn start_loss={result['start_loss']:.4f} "
                       f"fitted_at={budget.steps_to_fit(result, labels)} "
@@ -48,7 +49,7 @@ def main() -> None:
                     raise SystemExit("set CNNKIT_DATA_DIR to the cats-vs-dogs mirror")
                 arrays = conftest._mirror_arrays(str(folder))[:4]
                 started = time.monotonic()
-                accuracy = budget.mirror_accuracy(student, worker, clean, arrays)
+                accuracy = budget.mirror_accuracy(student, worker, clean, arrays, cached=False)
                 print(f"run {run + 1}: mirror accuracy={accuracy:.4f} "
                       f"({time.monotonic() - started:.1f} s)")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.engine.client import rebuild_model
+from autograder.engine.client import trained_in_clean_worker
 
 TRAIN_SIZE, TEST_SIZE, EPOCHS, BATCH_SIZE, SEED = 2000, 1000, 2, 32, 0
 TRAINING_TIMEOUT = 600.0
@@ -43,26 +43,25 @@ def threshold(source: str) -> float:
     return measured - MARGIN
 
 
-def trained_accuracy(student, worker, clean_worker, reference, mnist) -> float:
+def trained_accuracy(student, worker, clean_worker, reference, mnist, *,
+                     cached: bool = True) -> float:
     """Build the student's CNN, train it under the budget in the clean worker, score it here.
 
     The student's worker only builds the model; it is rebuilt from plain data (architecture,
     weights) in the clean worker, which compiles, trains and predicts with the kit's own
-    code. The clean worker returns class probabilities only; the test labels never leave the
-    grader.
+    code (``trained_in_clean_worker``: a model trained before is not trained again unless
+    ``cached`` is false). The clean worker returns class probabilities only; the test labels
+    never leave the grader.
     """
-    # Seed before building, so that the initial weights do not depend on earlier tests; and
-    # seed the clean worker before the rebuild, which draws the dropout layers' seeds.
+    # Seed before building, so that the initial weights do not depend on earlier tests.
     worker.tool("seed_everything", SEED)
     built = student.build_cnn((28, 28, 1), 10)
-    clean_worker.tool("seed_everything", SEED)
-    model = rebuild_model(built, clean_worker)
-    clean_worker.tool("compile_for_grading", model)
     x_train = reference.preprocess_images(mnist.x_train[:TRAIN_SIZE])
     x_test = reference.preprocess_images(mnist.x_test[:TEST_SIZE])
-    probabilities = clean_worker.tool(
-        "fit_and_predict", model, x_train, mnist.y_train[:TRAIN_SIZE], x_test,
+    probabilities = trained_in_clean_worker(
+        built, clean_worker, "fit_and_predict", x_train, mnist.y_train[:TRAIN_SIZE], x_test,
         epochs=EPOCHS, batch_size=BATCH_SIZE, seed=SEED, timeout=TRAINING_TIMEOUT,
-    )
+        cached=cached,
+    )["result"]
     predictions = np.argmax(np.asarray(probabilities), axis=1)
     return float(np.mean(predictions == mnist.y_test[:TEST_SIZE]))

@@ -32,7 +32,8 @@ def main() -> None:
     for run in range(args.runs):
         with Worker(submission) as worker, clean_worker() as clean:
             worker.start()
-            accuracy = budget.trained_accuracy(Student(worker), worker, clean, reference, mnist)
+            accuracy = budget.trained_accuracy(Student(worker), worker, clean, reference, mnist,
+                                               cached=False)
         print(f"run {run + 1}: source={mnist.source} accuracy={accuracy:.4f}")
 
 
