@@ -12,7 +12,7 @@ assignment's suite. ``run_autograder`` accepts another root than ``/autograder``
 the kit's tests run it in a simulated layout.
 
     python -m autograder.gradescope run [--root /autograder]    grade the submission
-    python -m autograder.gradescope selfcheck                   load the reference (setup.sh)
+    python -m autograder.gradescope selfcheck                   grade the reference (setup.sh)
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ fi
 "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e .
-# Import TensorFlow and load the reference once now, so that a broken image fails here.
+# Grade the reference once now: a broken image fails here, and the grader's cache (its
+# trainings of the reference's model, the embeddings of assignment 04) is ready for students.
 CNNKIT_OFFLINE=1 .venv/bin/python -m autograder.gradescope selfcheck
 """
 
@@ -215,14 +216,29 @@ def _run(root: Path, config: dict) -> dict:
 
 
 def selfcheck(source: Path) -> str:
-    """Load the configured assignment's reference (imports TensorFlow); a line to print."""
-    from autograder.engine.reference import reference_module
+    """Grade the configured assignment's reference once (imports TensorFlow, runs the whole
+    hidden suite); a line to print.
 
-    assignment_id = _config(source)["assignment"]
-    reference_module(assignment_id)
-    import tensorflow as tf
+    Run by ``setup.sh`` when Gradescope builds the image: a broken image fails there, and
+    what the grader computes from plain data alone (its trainings of the reference's model,
+    the embeddings of 04, ...) is then in the image's cache (:mod:`autograder.engine.cache`)
+    for every student's grading.
 
-    return f"cnnkit {__version__}: {assignment_id} reference loaded (TensorFlow {tf.__version__})"
+    Raises
+    ------
+    RuntimeError
+        When the reference does not earn full marks.
+    """
+    from autograder.engine.runner import grade_submission
+
+    assignment = get_assignment(_config(source)["assignment"])
+    result = grade_submission(assignment.solution_path, assignment=assignment.id)
+    if not result.tests or result.score != result.max_score:
+        failing = [f"{t.name}: {t.output}" for t in result.tests if t.status == "failed"]
+        raise RuntimeError(f"the reference of {assignment.id} earns {result.score:g} of "
+                           f"{result.max_score:g} points: " + "; ".join(failing)[:2000])
+    return (f"cnnkit {__version__}: {assignment.id} reference graded "
+            f"{result.score:g}/{result.max_score:g}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -231,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="grade /autograder/submission")
     run_parser.add_argument("--root", type=Path, default=Path("/autograder"))
-    commands.add_parser("selfcheck", help="load the reference of the configured assignment")
+    commands.add_parser("selfcheck", help="grade the reference of the configured assignment")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

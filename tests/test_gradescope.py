@@ -120,6 +120,21 @@ def test_run_autograder_grades_a_submission_in_the_simulated_layout(archive, tmp
     assert (root / "results" / "feedback.html").is_file()
 
 
+def test_setup_grades_the_reference_and_leaves_the_graders_cache_ready(archive, tmp_path):
+    """setup.sh's selfcheck grades the reference in full: a broken image fails while it is
+    built, and the grader's trainings of the reference's model are cached for the students."""
+    root = simulated_root(archive, tmp_path / "autograder", {})
+    cache = tmp_path / "cache"
+    completed = subprocess.run(
+        [sys.executable, "-m", "autograder.gradescope", "selfcheck"], cwd=root / "source",
+        env={**os.environ, "PYTHONPATH": str(root / "source"), "CNNKIT_CACHE_DIR": str(cache)},
+        capture_output=True, text=True, timeout=900,
+    )
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert f"{ASSIGNMENT.id} reference graded 30/30" in completed.stdout
+    assert list((cache / "trainings").glob("fit_and_predict-*.npz"))
+
+
 @pytest.fixture(scope="module")
 def spanish_archive(tmp_path_factory) -> Path:
     """The zip of a course taught in Spanish (``cnnkit gradescope --lang es``)."""
