@@ -47,6 +47,8 @@ def test_an_entry_is_computed_once_per_parameters(cache_folder):
     assert len(calls) == 2, "other parameters are another entry"
     with pytest.raises(ValueError, match="'file'"):  # numpy.savez's own argument
         cache.cached_arrays("things", "demo", {"n": 5}, lambda: {"file": np.zeros(1)})
+    with pytest.raises(TypeError, match="without pickle"):
+        cache.cached_arrays("things", "demo", {"n": 6}, lambda: {"objects": np.array([None, "x"])})
 
 
 def test_a_damaged_entry_is_computed_again(cache_folder):
