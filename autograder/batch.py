@@ -1,12 +1,12 @@
 """Batch grading on one machine: parallel lanes, forked workers, resume, per-run outputs.
 
-``run_batch`` starts ``jobs`` *lanes*: long-lived grader processes (``python -m
-autograder.batch --lane``) that each grade one submission at a time, so that pytest, the
-hidden suites and the reference (with TensorFlow) are imported once per lane, not once per
-submission. Each submission's code still runs in a worker process of its own, started for it
-alone: forked, with TensorFlow already imported, from the lane's fork server
-(:mod:`autograder.engine.forkserver`), which is started before the lane loads its reference so
-that the two imports overlap.
+``run_batch`` starts ``jobs`` *lanes*: long-lived grader processes that each grade one
+submission at a time, so that pytest, the hidden suites and the reference (with TensorFlow)
+are imported once per lane, not once per submission. Each lane is forked from a fork server
+of its own (:mod:`autograder.engine.forkserver`) once that server has imported TensorFlow, so
+that the lane and its workers share one import. Each submission's code still runs in a worker
+process of its own, started for it alone: forked from the same server, which never holds
+anything of the lane's.
 
 Submissions whose ``results.json`` is complete and records the same notebook and grader
 fingerprints are not graded again. Every output file is written atomically, with Ctrl-C held
@@ -16,7 +16,6 @@ graded on the next run.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import contextlib
 import io
@@ -53,38 +52,68 @@ class BatchOutcome:
 
 # -- the parent side ---------------------------------------------------------------------------
 class _Lane:
-    """A grader process and the submission it is grading."""
+    """A grader process and the submission it is grading.
+
+    The lane is forked from a fork server of its own (:mod:`autograder.engine.forkserver`),
+    which this process starts at once and which has imported TensorFlow by the time the lane
+    is asked for: the lane and the workers it asks that server for share one import.
+    """
 
     def __init__(self, number: int) -> None:
+        from autograder.engine import client
+
         self.number = number
-        reply_r, reply_w = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.batch", "--lane", str(number),
-             "--reply-fd", str(reply_w)],
-            pass_fds=(reply_w,),
-            stdin=subprocess.PIPE,
-            stdout=_stderr_fd(),  # a stray print of a suite must not garble the replies
-            text=True,
-        )
-        os.close(reply_w)
+        self.server_started_at = time.time()
+        self.server = client.ForkServer()  # its imports start now, beside the other lanes'
+        self.process = self.server.process  # exits with the lane's exit status
+        reply_r, self._reply_w = os.pipe()
+        self._tasks_r, tasks_w = os.pipe()
+        self.tasks: TextIO = os.fdopen(tasks_w, "w", encoding="utf-8")
         self.replies: TextIO = os.fdopen(reply_r, "r", encoding="utf-8")
+        self.started = False
         self.task: SubmissionFile | None = None
         self.task_started = 0.0
 
+    def _start(self) -> None:
+        """Fork the lane from its server. A server that cannot give one leaves the reply
+        pipe closed: the batch files the submission as a crash of the kit and goes on."""
+        self.started = True
+        output = os.dup(_stderr_fd() or 2)  # a stray print of a suite must not garble replies
+        try:
+            self.server.fork_lane(self.number, [self._tasks_r, self._reply_w, output])
+        except (OSError, EOFError, TimeoutError) as error:
+            print(f"lane {self.number} could not start: {error}", file=sys.stderr)
+        finally:
+            for fd in (self._tasks_r, self._reply_w, output):
+                os.close(fd)
+
     def send(self, item: SubmissionFile, task: dict) -> None:
+        if not self.started:
+            self._start()
         self.task, self.task_started = item, time.time()
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(task) + "\n")
-        self.process.stdin.flush()
+        with contextlib.suppress(OSError):  # a lane that is gone: its reply pipe says so
+            self.tasks.write(json.dumps(task) + "\n")
+            self.tasks.flush()
 
     def finish(self) -> None:
-        """No more work: closing stdin ends the lane after its current submission."""
+        """No more work: closing the task pipe ends the lane after its current submission."""
         with contextlib.suppress(OSError):
-            assert self.process.stdin is not None
-            self.process.stdin.close()
+            self.tasks.close()
+
+    def wait(self) -> None:
+        """Wait until the lane and its server have ended; remove the server's folder."""
+        self.finish()
+        self.server.close()
+        with contextlib.suppress(OSError):
+            self.replies.close()
+        if not self.started:
+            for fd in (self._tasks_r, self._reply_w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def stop(self, grace: float = 20.0) -> None:
-        """Interrupt: the lane kills its workers and exits (never in the middle of writing)."""
+        """Interrupt: the lane kills its workers and exits (never in the middle of writing);
+        its server passes the signal on and ends after it."""
         if self.process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 self.process.send_signal(signal.SIGTERM)
@@ -93,8 +122,7 @@ class _Lane:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        with contextlib.suppress(OSError):
-            self.replies.close()
+        self.wait()
 
 
 def _stderr_fd() -> int | None:
@@ -235,10 +263,13 @@ def run_batch(
     previous_term = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         selector = selectors.DefaultSelector()
+        # Every lane's server is started before the first is waited for: their imports run
+        # side by side.
         for number in range(min(max(jobs or default_jobs(), 1), to_do)):
             lane = _Lane(number)
             lanes.append(lane)
             selector.register(lane.replies, selectors.EVENT_READ, lane)
+        for lane in lanes:
             lane.send(pending[0], task_of(pending.popleft()))
         busy = len(lanes)
         while busy:
@@ -261,6 +292,7 @@ def run_batch(
                     lanes.append(lane)
                     selector.register(lane.replies, selectors.EVENT_READ, lane)
                 message["lane"] = lane.number
+                message["server_started_at"] = round(lane.server_started_at, 3)
                 outcome.graded.append(message)
                 _append_run_log(out_dir, message)
                 if on_result is not None:
@@ -273,8 +305,7 @@ def run_batch(
                     selector.unregister(lane.replies)
                     busy -= 1
         for lane in lanes:
-            lane.process.wait()
-            lane.replies.close()
+            lane.wait()
     except KeyboardInterrupt:
         outcome.interrupted = True
         for lane in lanes:
@@ -335,17 +366,18 @@ def _peak_mb(who: int) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux reports KiB
 
 
-def _load_reference_first(task: dict) -> tuple[float, str | None]:
+def _load_reference_first(task: dict) -> tuple[float, str | None, bool]:
     """Load the reference of the task's assignment (once per lane), before its grading
-    starts: its TensorFlow import then runs while the fork server imports its own, instead of
-    after the worker is ready. Returns the seconds it took here and the assignment found (so
-    that the grading does not read the notebook for it again). A reference that fails to
-    load is left for the grading itself to report."""
+    starts (TensorFlow is imported already: the lane was forked from its fork server).
+    Returns the seconds it took here, the assignment found (so that the grading does not
+    read the notebook for it again) and whether a reference was loaded now. A reference that
+    fails to load is left for the grading itself to report."""
     from autograder.engine.reference import reference_module
     from autograder.engine.runner import _resolve_assignment
     from autograder.startup import quiet_tensorflow
 
     began = time.monotonic()
+    loaded_before = reference_module.cache_info().currsize
     assignment = task["assignment"]
     quiet = io.StringIO()  # as in a grading: nothing it prints reaches the batch's output
     with contextlib.suppress(Exception), contextlib.redirect_stdout(quiet), \
@@ -356,12 +388,13 @@ def _load_reference_first(task: dict) -> tuple[float, str | None]:
         if found is not None:
             assignment = found.id
             reference_module(found.id)
-    return time.monotonic() - began, assignment
+    loaded_now = reference_module.cache_info().currsize > loaded_before
+    return time.monotonic() - began, assignment, loaded_now
 
 
-def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
+def serve_lane(number: int, tasks: IO[str], replies: IO[str], facts: dict | None = None) -> None:
     """Grade the tasks read from ``tasks`` (JSON lines) one at a time; reply with one JSON
-    line per submission once its files are written."""
+    line per submission once its files are written (``facts`` about the lane added to each)."""
     from autograder.engine import client
     from autograder.engine.runner import grade_submission, write_outputs
 
@@ -372,7 +405,7 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
         while line := tasks.readline():
             task = json.loads(line)
             began = time.time()
-            reference_s, assignment = _load_reference_first(task)
+            reference_s, assignment, reference_loaded = _load_reference_first(task)
             client.drain_spawn_log()
             result = grade_submission(task["path"], name=task["name"],
                                       assignment=assignment,
@@ -390,28 +423,41 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str]) -> None:
                 "execution_time": round(result.execution_time, 2),
                 "reports_s": round(reports_s, 3),  # results.json, feedback page, pictures
                 "reference_s": round(reference_s, 3),  # loading it (once per lane)
+                "reference_loaded": reference_loaded,
                 "started_at": round(began, 3),
                 "finished_at": round(time.time(), 3),
                 "workers": workers,  # the worker processes this submission's code ran in
                 "worker_peak_mb": max((w["peak_mb"] or 0.0 for w in workers), default=0.0),
                 "grader_peak_mb": _peak_mb(resource.RUSAGE_SELF),
+                **(facts or {}),
             }) + "\n")
             replies.flush()
     finally:
         client.stop_fork_server()
 
 
-def main(argv: list[str] | None = None) -> NoReturn:
-    parser = argparse.ArgumentParser(description="A grading lane (started by run_batch).")
-    parser.add_argument("--lane", type=int, required=True)
-    parser.add_argument("--reply-fd", type=int, required=True)
-    args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+def forked_lane_main(number: int, tasks_fd: int, replies_fd: int, control_fd: int,
+                     server_pid: int, server_log: str) -> NoReturn:
+    """A lane's life, in the process its fork server forked for it (see :class:`_Lane`): its
+    workers are asked of that server on ``control_fd``; tasks arrive on ``tasks_fd`` and the
+    replies leave on ``replies_fd``."""
     import logging
+    import socket
 
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    with os.fdopen(args.reply_fd, "w", encoding="utf-8") as replies:
-        serve_lane(args.lane, sys.stdin, replies)
+    from autograder.engine import client
+
+    # When the lane began, and whether TensorFlow was imported already (by the server): the
+    # run log's evidence that a grading imports it once.
+    facts = {"lane_started_at": round(time.time(), 3),
+             "tensorflow_from_server": "tensorflow" in sys.modules}
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s",
+                        force=True)
+    control = socket.socket(fileno=control_fd)
+    client.adopt_fork_server(client.ForkServer.adopt(control, server_pid, server_log))
+    with os.fdopen(tasks_fd, "r", encoding="utf-8") as tasks, \
+            os.fdopen(replies_fd, "w", encoding="utf-8") as replies:
+        serve_lane(number, tasks, replies, facts)
     # Every file the lane wrote is complete and its replies are flushed: leave without the
     # interpreter's clean-up, in which TensorFlow alone takes about a second that the batch
     # (and a single `cnnkit grade`) would wait for.
@@ -422,7 +468,3 @@ def main(argv: list[str] | None = None) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

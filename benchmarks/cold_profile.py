@@ -4,10 +4,12 @@ Grades each assignment's reference notebook cold, one ``cnnkit grade`` process p
 Gradescope and the student workflow run it), ``--repeats`` times, and prints the median of:
 
 - *wall*: the whole command, measured from outside;
-- *reference*: the lane loading the reference solution (its TensorFlow import), while the
-  fork server imports its own (``reference_s`` in the run log);
+- *imports*: the lane's fork server importing TensorFlow and the course's libraries, until
+  the lane is forked from it (``lane_started_at - server_started_at`` in the run log); the
+  lane and every worker find them imported;
+- *reference*: the lane loading the reference solution (``reference_s``);
 - *fixtures*: the set-up of the suite's session fixtures during the grading (waiting for the
-  fork server, forking the worker and the clean worker, hidden data such as MNIST);
+  forking the worker and the clean worker, hidden data such as MNIST);
 - *tests*: the hidden tests' own calls (the student's functions, the grader-side training);
 - *other*: the rest: interpreter and imports of the command and of the lane, pytest
   collection, the reports, stopping the workers.
@@ -53,9 +55,11 @@ def grade_once(assignment: str, env: dict[str, str] | None = None) -> dict:
     fixtures = sum(profile["fixtures_s"].values())
     tests = profile["test_calls_s"]
     reference = lane.get("reference_s", 0.0)
+    imports = lane["lane_started_at"] - lane["server_started_at"]
     return {
-        "wall": wall, "reference": reference, "fixtures": fixtures, "tests": tests,
-        "other": wall - reference - fixtures - tests, "points": data["score"],
+        "wall": wall, "imports": imports, "reference": reference, "fixtures": fixtures,
+        "tests": tests, "other": wall - imports - reference - fixtures - tests,
+        "points": data["score"],
         "slowest": profile["slowest_calls_s"],
         "level": data["extra_data"].get("sandbox", {}).get("level", "?"),
     }
@@ -88,7 +92,7 @@ def _graded(assignment: str, fresh_cache: bool) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(__doc__, argv, cache_option=True)
-    phases = ("wall", "reference", "fixtures", "tests", "other")
+    phases = ("wall", "imports", "reference", "fixtures", "tests", "other")
     print("| assignment | " + " | ".join(f"{p} (s)" for p in phases)
           + " | points | slowest test calls (s, last run) |")
     print("|---|" + "---|" * (len(phases) + 2))

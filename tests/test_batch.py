@@ -208,10 +208,15 @@ def test_a_lane_loads_the_reference_once_before_its_first_grading(batch):
     for run in runs:
         for lane in {entry["lane"] for entry in run}:
             entries = sorted((e for e in run if e["lane"] == lane), key=lambda e: e["started_at"])
-            # the first loads the reference (TensorFlow with it); the others find it loaded
-            assert entries[0]["reference_s"] > 0.5, entries[0]
-            assert all(e["reference_s"] < 0.5 for e in entries[1:]), entries
+            # the first loads the reference; the others find it loaded
+            assert entries[0]["reference_loaded"], entries[0]
+            assert not any(e["reference_loaded"] for e in entries[1:]), entries
             assert all(e["reports_s"] > 0 for e in entries)
+            # TensorFlow was imported once, by the server the lane was forked from (and which
+            # forked the lane's workers): the lane began after it, with TensorFlow loaded
+            assert all(e["tensorflow_from_server"] for e in entries), entries
+            assert all(e["server_started_at"] < e["lane_started_at"] <= e["started_at"]
+                       for e in entries), entries
 
 
 @pytestmark_slow

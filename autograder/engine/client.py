@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -343,10 +344,44 @@ class ForkServer:
                 cwd=home, env=env, start_new_session=True,
             )
         self.ready = False
+        self.lane_parent: int | None = None  # set in a lane forked from this server
+
+    @classmethod
+    def adopt(cls, control: socket.socket, pid: int, log_path: str) -> ForkServer:
+        """In a lane forked from a fork server (:func:`autograder.engine.forkserver._lane`):
+        the handle on that server, its parent, which the batch started and will clean up."""
+        server = cls.__new__(cls)
+        server.owner = os.getpid()
+        server.scratch = None
+        server.log_path = Path(log_path)
+        server.control = control
+        server.process = types.SimpleNamespace(pid=pid)
+        server.ready = True
+        server.lane_parent = pid
+        return server
 
     @property
     def alive(self) -> bool:
+        if self.lane_parent is not None:
+            return os.getppid() == self.lane_parent
         return self.process.poll() is None
+
+    def fork_lane(self, number: int, fds: list[int]) -> int:
+        """Fork a batch lane from this server (before any worker): ``fds`` are the lane's
+        task pipe (read end), reply pipe (write end) and output. This process keeps the
+        server's :attr:`process` (which exits with the lane's exit status) and its scratch
+        folder; the server's socket is the lane's from then on. Returns the lane's pid."""
+        self.wait_ready()
+        lane = {"number": number, "env": dict(os.environ), "cwd": os.getcwd(),
+                "sys_path": [str(Path(p).resolve()) if p else os.getcwd() for p in sys.path],
+                "warnoptions": list(sys.warnoptions), "server_log": str(self.log_path)}
+        socket.send_fds(self.control, [json.dumps({"lane": lane}).encode()], fds)
+        reply, received = self._receive(60.0)
+        for fd in received:
+            os.close(fd)
+        if "pid" not in reply:
+            raise OSError(f"the fork server refused a lane: {reply.get('error')}")
+        return int(reply["pid"])
 
     def _receive(self, timeout: float) -> tuple[dict, list[int]]:
         self.control.settimeout(timeout)
@@ -380,6 +415,8 @@ class ForkServer:
         """Stop the server (closing its socket ends it) and remove its scratch folder."""
         with contextlib.suppress(OSError):
             self.control.close()
+        if self.lane_parent is not None:
+            return  # the lane's server: it ends after the lane, and the batch cleans up
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -401,6 +438,12 @@ def fork_server() -> ForkServer:
     if server is None:
         server = _SERVER["server"] = ForkServer()
     return server
+
+
+def adopt_fork_server(server: ForkServer) -> None:
+    """Make ``server`` this process's fork server (a lane forked from it, see
+    :meth:`ForkServer.adopt`)."""
+    _SERVER["server"] = server
 
 
 def start_fork_server() -> None:

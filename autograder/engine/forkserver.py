@@ -22,6 +22,14 @@ kills everything beneath the worker when it ends, and writes the worker's exit s
 peak memory to the status pipe. The reply names the supervisor by a pidfd, so that the
 grader signals that process and never another that reused its pid.
 
+A batch lane is forked from a fork server too (:func:`_lane`, asked for once, by the batch's
+parent, before any submission is read): the lane then finds TensorFlow imported, so that a
+grading imports it once instead of twice. The lane is forked from the server's clean image and
+gains the grader's authority only afterwards (its environment, the kit's own modules, the
+hidden suites); nothing of it ever reaches the server, so the workers forked later are forked
+from the same image as before. From then on the server serves that lane alone, on a socket of
+its own, and exits with the lane's exit status when the lane is done.
+
 The grader's side is :class:`autograder.engine.client.ForkServer`.
 """
 
@@ -70,23 +78,70 @@ def preload() -> dict:
     return versions
 
 
+# The lane forked from this server, if any: its pid, and its exit status once reaped.
+_LANE: dict[str, int | None] = {"pid": None, "status": None}
+
+
 def _reap(signum: int, frame: object) -> None:
-    """Collect the supervisors that ended (their status reaches the grader by its pipe)."""
-    supervise.reap_all()
+    """Collect the supervisors that ended (their status reaches the grader by its pipe) and
+    the lane, whose exit status becomes this server's."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid == _LANE["pid"]:
+            _LANE["status"] = status
 
 
-def serve(control: socket.socket, versions: dict) -> None:
-    """Fork a supervised worker for each request on ``control`` until the grader closes it."""
+def _pass_to_lane(signum: int, frame: object) -> None:
+    """The batch stops the lane through this server (the lane's parent): pass the signal on;
+    the server ends when the lane has (see :func:`serve`)."""
+    if _LANE["pid"] is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(_LANE["pid"], signum)
+
+
+def _lane_exit_code() -> int:
+    """This server's exit code once its lane's socket is closed: the lane's own (a lane
+    killed by a signal gives 128 + the signal's number, as a shell reports it)."""
+    pid = _LANE["pid"]
+    if pid is None:
+        return 0
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    try:
+        if _LANE["status"] is None:
+            with contextlib.suppress(ChildProcessError):
+                _LANE["status"] = os.waitpid(pid, 0)[1]
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    status = _LANE["status"]
+    if status is None:
+        return 70
+    code = os.waitstatus_to_exitcode(status)
+    return code if code >= 0 else 128 - code
+
+
+def serve(control: socket.socket, versions: dict) -> int:
+    """Fork a supervised worker for each request on ``control`` until the grader closes it;
+    return the exit code this server should leave with (see :func:`_lane_exit_code`)."""
     me = os.getpid()
     signal.signal(signal.SIGCHLD, _reap)
     control.sendall(json.dumps({"ready": True, "pid": os.getpid(), **versions}).encode())
     while True:
         message, fds, _flags, _address = socket.recv_fds(control, MAX_REQUEST, 4)
         if not message:
-            return  # the grader is gone or done
+            return _lane_exit_code()  # the grader (or the lane) is gone or done
         try:
             request = json.loads(message)
             request["versions"] = versions
+            if "lane" in request:
+                if _LANE["pid"] is not None or len(fds) != 3:
+                    raise ValueError("one lane per server, with 3 descriptors")
+                control = _fork_lane(request["lane"], fds, control)
+                continue
             if len(fds) != 4:
                 raise ValueError(f"4 descriptors expected, got {len(fds)}")
         except ValueError as error:
@@ -110,6 +165,83 @@ def serve(control: socket.socket, versions: dict) -> None:
             socket.send_fds(control, [json.dumps({"pid": pid}).encode()], [pidfd])
         finally:
             os.close(pidfd)
+
+
+def _fork_lane(lane: dict, fds: list[int], control: socket.socket) -> socket.socket:
+    """Fork the batch's lane (:func:`_lane`); answer on ``control`` with its pid, then close
+    ``control`` and return the socket the lane's requests arrive on."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    try:
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            control.close()
+            _lane(lane, fds, theirs, os.getppid())  # never returns
+        _LANE["pid"] = pid
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    theirs.close()
+    for fd in fds:
+        os.close(fd)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _pass_to_lane)
+    control.sendall(json.dumps({"pid": pid}).encode())
+    control.close()
+    return ours
+
+
+def _lane(lane: dict, fds: list[int], channel: socket.socket, server: int) -> None:
+    """In the forked child: become a batch lane (never returns).
+
+    The lane takes the grader's environment, working directory and module path from the
+    request, and drops the engine copy's modules that this server imported, so that every
+    ``autograder`` module it uses is the kit's own; TensorFlow and the other libraries stay
+    imported. Its requests for workers go to this server on ``channel``.
+    """
+    try:
+        tasks, replies, output = fds
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)  # the server is gone: stop
+        if os.getppid() != server:
+            os._exit(128 + signal.SIGTERM)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        os.environ.clear()
+        os.environ.update(lane["env"])
+        os.chdir(lane["cwd"])
+        _follow_environment()
+        # Python's default warning filters (the server ignores every warning), then the
+        # grader's own -W options.
+        warnings.resetwarnings()
+        for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                         ResourceWarning):
+            warnings.simplefilter("ignore", category)
+        warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+        for option in lane.get("warnoptions", []):
+            with contextlib.suppress(Exception):
+                warnings._setoption(option)  # noqa: SLF001 - what -W does at start-up
+        for name in [n for n in sys.modules if n.split(".")[0] in ("autograder", "cnnkit_student")]:
+            del sys.modules[name]
+        sys.path[:] = lane["sys_path"]
+        sys.argv[:] = ["-m", "autograder.batch", "--lane", str(lane["number"])]
+        import importlib
+
+        importlib.invalidate_caches()
+        batch = importlib.import_module("autograder.batch")
+        batch.forked_lane_main(lane["number"], tasks, replies, channel.detach(), server,
+                               lane["server_log"])
+    except BaseException:  # noqa: BLE001 - the batch reads the cause on its standard error
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(70)
+    os._exit(0)
 
 
 def _supervisor(request: dict, fds: list[int], control: socket.socket, server: int) -> None:
@@ -207,8 +339,7 @@ def main(argv: list[str] | None = None) -> None:
     # opened here: a worker closes every descriptor it inherits, and a forked object still
     # holding one would close whatever the worker opens later under the same number.
     control = socket.socket(fileno=args.control_fd)
-    serve(control, preload())
-    os._exit(0)
+    os._exit(serve(control, preload()))
 
 
 if __name__ == "__main__":
