@@ -238,7 +238,10 @@ def run_batch(
         ``interrupted`` is set when Ctrl-C (or SIGTERM) stopped the run; the per-run CSV and
         JUnit files are then not rewritten.
     """
+    from autograder.i18n import current_language
+
     started = time.monotonic()
+    lang = current_language()  # the lanes grade in the language of the command
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
@@ -254,7 +257,7 @@ def run_batch(
 
     def task_of(item: SubmissionFile) -> dict:
         return {"name": item.name, "path": str(item.path), "out": str(out_dir / item.name),
-                "assignment": assignment, "public_only": public_only}
+                "assignment": assignment, "public_only": public_only, "lang": lang}
 
     lanes: list[_Lane] = []
     # Installed explicitly: a grader started in the background by a shell inherits SIGINT
@@ -320,6 +323,37 @@ def run_batch(
 
         write_exports(outcome.results, out_dir)
     return outcome
+
+
+def grade_in_lane(notebook: str | os.PathLike, out_dir: str | os.PathLike, *, name: str,
+                  assignment: str | None = None, public_only: bool = False) -> dict:
+    """Grade one notebook the way a batch does (a lane forked from its fork server), for the
+    commands that grade one submission: ``cnnkit check``, Gradescope's ``run_autograder``.
+
+    Parameters
+    ----------
+    notebook : path
+        The notebook.
+    out_dir : path
+        Where its files go (``<out_dir>/<name>/``, with the run's CSV and JUnit files).
+    name : str
+        The name its results are filed under.
+    assignment : str, optional
+        The assignment id (default: the notebook says).
+    public_only : bool
+        Run only the public checks.
+
+    Returns
+    -------
+    dict
+        Its ``results.json`` (a crash of the kit is filed as such, see
+        :func:`_lane_crashed_result`).
+    """
+    outcome = run_batch([SubmissionFile(name, Path(notebook))], out_dir, jobs=1,
+                        assignment=assignment, public_only=public_only, force=True)
+    if outcome.interrupted:
+        raise KeyboardInterrupt
+    return outcome.results[name]
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -397,6 +431,7 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str], facts: dict | None
     line per submission once its files are written (``facts`` about the lane added to each)."""
     from autograder.engine import client
     from autograder.engine.runner import grade_submission, write_outputs
+    from autograder.i18n import language
 
     signal.signal(signal.SIGINT, _abort)
     signal.signal(signal.SIGTERM, _abort)
@@ -407,12 +442,13 @@ def serve_lane(number: int, tasks: IO[str], replies: IO[str], facts: dict | None
             began = time.time()
             reference_s, assignment, reference_loaded = _load_reference_first(task)
             client.drain_spawn_log()
-            result = grade_submission(task["path"], name=task["name"],
-                                      assignment=assignment,
-                                      public_only=task["public_only"])
-            workers = client.drain_spawn_log()
-            writing = time.monotonic()
-            write_outputs(result, Path(task["out"]))
+            with language(task.get("lang")):
+                result = grade_submission(task["path"], name=task["name"],
+                                          assignment=assignment,
+                                          public_only=task["public_only"])
+                workers = client.drain_spawn_log()
+                writing = time.monotonic()
+                write_outputs(result, Path(task["out"]))
             reports_s = time.monotonic() - writing
             replies.write(json.dumps({
                 "name": task["name"],

@@ -141,16 +141,20 @@ def _warn_about_sandbox(results: dict[str, dict]) -> None:
 def run_check(notebook: str = "", *, assignment: str | None = None) -> bool:
     """Public checks for one notebook; prints a line per check and returns whether every
     check passed."""
-    from autograder.engine.results import test_report
-    from autograder.engine.runner import grade_submission
+    import tempfile
+
+    from autograder.batch import grade_in_lane
+    from autograder.engine.results import outcome, test_report
 
     path = Path(notebook) if notebook else _only_notebook_here()
-    result = grade_submission(path, assignment=assignment, public_only=True)
+    with tempfile.TemporaryDirectory(prefix="cnnkit-check-") as out:
+        results = grade_in_lane(path, out, name=path.stem, assignment=assignment,
+                                public_only=True)
     print(_("Public checks for {notebook}: {score:g} / {total:g} points").format(
-        notebook=path.name, score=result.score, total=result.max_score))
-    print(test_report(result))
+        notebook=path.name, score=results["score"], total=results["max_score"]))
+    print(test_report(results))
     print(_("The hidden tests grade the rest of the assignment in the same way."))
-    return all(test.status != "failed" for test in result.tests)
+    return all(outcome(test) != "failed" for test in results["tests"])
 
 
 def _notebook_language(notebook: str) -> str | None:

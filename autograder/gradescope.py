@@ -192,8 +192,11 @@ def run(root: Path) -> dict:
 
 
 def _run(root: Path, config: dict) -> dict:
+    import shutil
+    import tempfile
+
+    from autograder.batch import grade_in_lane
     from autograder.engine.results import SubmissionResult, TestResult, write_json_atomic
-    from autograder.engine.runner import grade_submission, write_outputs
 
     assignment = get_assignment(config["assignment"])
     results_dir = root / "results"
@@ -211,8 +214,13 @@ def _run(root: Path, config: dict) -> dict:
         data = result.gradescope()
         write_json_atomic(results_dir / "results.json", data)
         return data
-    result = grade_submission(notebook, name=notebook.stem, assignment=assignment.id)
-    return write_outputs(result, results_dir)
+    with tempfile.TemporaryDirectory(prefix="cnnkit-gradescope-") as out:
+        data = grade_in_lane(notebook, out, name=notebook.stem, assignment=assignment.id)
+        # results.json last: its presence means the grading is complete
+        shutil.copytree(Path(out) / notebook.stem, results_dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("results.json"))
+        write_json_atomic(results_dir / "results.json", data)
+    return data
 
 
 def selfcheck(source: Path) -> str:
@@ -229,16 +237,22 @@ def selfcheck(source: Path) -> str:
     RuntimeError
         When the reference does not earn full marks.
     """
-    from autograder.engine.runner import grade_submission
+    import tempfile
+
+    from autograder.batch import grade_in_lane
+    from autograder.engine.results import outcome
 
     assignment = get_assignment(_config(source)["assignment"])
-    result = grade_submission(assignment.solution_path, assignment=assignment.id)
-    if not result.tests or result.score != result.max_score:
-        failing = [f"{t.name}: {t.output}" for t in result.tests if t.status == "failed"]
-        raise RuntimeError(f"the reference of {assignment.id} earns {result.score:g} of "
-                           f"{result.max_score:g} points: " + "; ".join(failing)[:2000])
+    with tempfile.TemporaryDirectory(prefix="cnnkit-selfcheck-") as out:
+        results = grade_in_lane(assignment.solution_path, out, name="reference",
+                                assignment=assignment.id)
+    if not results["tests"] or results["score"] != results["max_score"]:
+        failing = [f"{t['name']}: {t.get('output', '')}" for t in results["tests"]
+                   if outcome(t) == "failed"]
+        raise RuntimeError(f"the reference of {assignment.id} earns {results['score']:g} of "
+                           f"{results['max_score']:g} points: " + "; ".join(failing)[:2000])
     return (f"cnnkit {__version__}: {assignment.id} reference graded "
-            f"{result.score:g}/{result.max_score:g}")
+            f"{results['score']:g}/{results['max_score']:g}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -228,9 +228,9 @@ _RESULTS: dict[tuple[str, str, str], dict] = {}
 def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800) -> dict:
     """Grade a notebook file with the kit's engine in a fresh process, once per content.
 
-    The subprocess runs :func:`autograder.engine.runner.grade_submission`, which runs the
-    student's code in worker processes of its own; nothing of the calling process (nbgrader's,
-    or a kernel's) takes part.
+    The subprocess grades it as a batch lane does (:func:`autograder.batch.grade_in_lane`),
+    running the student's code in worker processes of its own; nothing of the calling process
+    (nbgrader's, or a kernel's) takes part.
 
     Parameters
     ----------
@@ -307,13 +307,17 @@ def cell_report(tests: list[dict]) -> str:
 
 def _grade_to_json(notebook: str, assignment_id: str, out: str) -> None:
     """The subprocess of :func:`grade_isolated`: grade, then write the tests as JSON."""
-    from autograder.engine.runner import grade_submission
+    from autograder.batch import grade_in_lane
+    from autograder.engine.results import outcome
 
-    result = grade_submission(notebook, assignment=assignment_id)
+    with tempfile.TemporaryDirectory(prefix="cnnkit-nbgrader-lane-") as folder:
+        results = grade_in_lane(notebook, folder, name=Path(notebook).stem,
+                                assignment=assignment_id)
     tests = [
-        {"name": t.name, "score": t.score, "max_score": t.max_score, "status": t.status,
-         "output": t.output, "grader_error": t.grader_error}
-        for t in result.tests
+        {"name": t["name"], "score": t["score"], "max_score": t["max_score"],
+         "status": outcome(t), "output": t.get("output", ""),
+         "grader_error": bool((t.get("extra_data") or {}).get("grader_error"))}
+        for t in results["tests"]
     ]
     Path(out).write_text(json.dumps({"tests": tests}), encoding="utf-8")
 

@@ -61,6 +61,8 @@ class TestResult:
             extra["skipped"] = True
         if self.duration is not None:  # a test's own extra_data: Gradescope's schema allows it
             extra["duration"] = round(self.duration, 3)
+        if self.grader_error:  # the check broke, not the student's code (nbgrader says so)
+            extra["grader_error"] = True
         if extra:
             data["extra_data"] = extra
         return data
@@ -201,16 +203,18 @@ def summary_table(results: list[SubmissionResult]) -> str:
     return "\n".join(rows)
 
 
-def test_report(result: SubmissionResult, *, only_failed: bool = False) -> str:
-    """One line per test (a mark, the points, the rubric line) and its message if failed."""
+def test_report(results: dict, *, only_failed: bool = False) -> str:
+    """One line per test of a ``results.json`` (a mark, the points, the rubric line) and its
+    message if it did not pass."""
     lines = []
-    for test in result.tests:
-        if only_failed and test.status == "passed":
+    for test in results["tests"]:
+        status = outcome(test)
+        if only_failed and status == "passed":
             continue
-        mark = {"passed": _("PASS"), "skipped": _("SKIP")}.get(test.status, _("FAIL"))
-        lines.append(f"  {mark} {test.score:g}/{test.max_score:g}  {test.name}")
-        if test.status != "passed" and test.output:
-            lines += [f"         {line}" for line in test.output.splitlines()]
+        mark = {"passed": _("PASS"), "skipped": _("SKIP")}.get(status, _("FAIL"))
+        lines.append(f"  {mark} {test['score']:g}/{test['max_score']:g}  {test['name']}")
+        if status != "passed" and test.get("output"):
+            lines += [f"         {line}" for line in test["output"].splitlines()]
     return "\n".join(lines)
 
 

@@ -17,7 +17,7 @@ import os
 import signal
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -231,28 +231,6 @@ def grade_submission(
     if any(t.grader_error for t in result.tests):
         log.error("grader errors for %s:\n%s", path, buffer.getvalue()[-5000:])
     return result
-
-
-def grade_many(
-    submissions: Iterable[SubmissionFile],
-    out_dir: str | os.PathLike | None,
-    *,
-    assignment: str | None = None,
-    public_only: bool = False,
-) -> Iterator[SubmissionResult]:
-    """Grade submissions one after the other in this process, writing
-    ``<out>/<name>/results.json`` (and the feedback report) for each.
-
-    Yields each result as soon as it is written, so that a caller can report progress.
-    :func:`autograder.batch.run_batch` is the parallel, resumable version.
-    """
-    for item in submissions:
-        result = grade_submission(
-            item.path, name=item.name, assignment=assignment, public_only=public_only
-        )
-        if out_dir is not None:
-            write_outputs(result, Path(out_dir) / item.name)
-        yield result
 
 
 # -- fingerprints and resuming ----------------------------------------------------------------
