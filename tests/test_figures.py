@@ -226,3 +226,30 @@ def test_a_description_from_before_these_fields_compares_as_before():
             del ax[key]
     assert compare_figures(matrix_figure(MATRIX, transposed=True), expected,
                            rms_tolerance=None) == []
+
+
+def _with_colour_bars(order):
+    """Three maps in a 2x2 grid, each with a colour bar, placed in the cells of ``order``."""
+    figure, axes = plt.subplots(2, 2, figsize=(4, 4), squeeze=False)
+    for picture, cell in zip(PICTURES, order, strict=True):
+        ax = axes.flat[cell]
+        figure.colorbar(ax.imshow(picture, cmap="jet"), ax=ax)
+        ax.axis("off")
+    for cell in sorted(set(range(4)) - set(order), reverse=True):
+        axes.flat[cell].remove()
+    return describe_and_close(figure)
+
+
+def test_axes_with_a_colour_bar_keep_their_cell_of_the_figure_grid():
+    # a colour bar given its axes nests that axes in a grid of its own: the described place
+    # is still the cell of the figure's grid, for the map and for its bar
+    figure = _with_colour_bars((0, 1, 2))
+    places = [(ax["grid"]["row"], ax["grid"]["col"], ax["is_colorbar"])
+              for ax in figure["axes"]]
+    assert sorted(places) == [(0, 0, False), (0, 0, True), (0, 1, False), (0, 1, True),
+                              (1, 0, False), (1, 0, True)]
+    assert all(ax["grid"]["rows"] == 2 and ax["grid"]["cols"] == 2 for ax in figure["axes"])
+    # so a map in another cell is a difference (before, every map was at row 0, column 0 of
+    # its own small grid)
+    problems = compare_figures(_with_colour_bars((0, 1, 3)), figure, rms_tolerance=None)
+    assert problems == ["axes 3: it is not at the expected place in the grid of subplots"]

@@ -196,3 +196,29 @@ def test_the_strongest_channels_title_is_expected_in_the_students_language():
     assert strongest_expected(expected, STRONGEST_SUPTITLES["en"]) == "english figure"
     # any other title is compared with the English one (and fails there, saying so)
     assert strongest_expected(expected, "Canales") == "english figure"
+
+
+def test_the_neuron_heat_maps_may_be_titled_in_either_language():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from cnnkit_student.checks.activations import (
+        HEATMAP_SUPTITLES,
+        HEATMAP_TITLES,
+        heatmaps_language,
+        retitle_heatmaps,
+    )
+
+    assert set(HEATMAP_SUPTITLES) == set(HEATMAP_TITLES) == set(i18n.LANGUAGES)
+    assert heatmaps_language(HEATMAP_SUPTITLES["es"]) == "es"
+    assert heatmaps_language("Mapas de calor") == "en"  # compared with the English, and fails
+    figure, axes = plt.subplots(1, 2, squeeze=False)
+    image = axes[0, 0].imshow(np.eye(3), cmap="jet")
+    figure.colorbar(image, ax=axes[0, 0])
+    axes[0, 1].imshow(np.eye(3), cmap="jet")
+    statistics = {"mean": np.array([0.5, 0.25, 0.125]), "max": np.array([2.0, 1.0, 3.0])}
+    retitle_heatmaps(figure, statistics, [2, 0], "es")
+    titles = [ax.get_title() for ax in figure.axes if ax.get_images()]
+    assert titles == ["neurona 2\nmedia 0.125, máx. 3.000", "neurona 0\nmedia 0.500, máx. 2.000"]
+    assert figure._suptitle.get_text() == HEATMAP_SUPTITLES["es"]
+    plt.close(figure)

@@ -204,6 +204,10 @@ def _describe_axes(ax) -> dict:
     spec = ax.get_subplotspec() if hasattr(ax, "get_subplotspec") else None
     grid = None
     if spec is not None:
+        # a colour bar given the axes it belongs to moves that axes into a small grid of its
+        # own (the axes and its bar) inside its cell; the place that counts is that cell of the
+        # figure's grid
+        spec = spec.get_topmost_subplotspec()
         rows, cols = spec.get_gridspec().get_geometry()
         grid = {"rows": rows, "cols": cols, "row": spec.rowspan.start, "col": spec.colspan.start}
     return {

@@ -21,7 +21,8 @@ ASSIGNMENT = Assignment(
     "03_activations", "activations.ipynb",
     ("build_activation_model", "normalize_feature_map", "normalization_grid",
      "plot_normalization_grids", "neuron_statistics", "top_neurons", "minmax_heatmap",
-     "overlay_activation", "filter_pictures", "plot_strongest_channels"),
+     "overlay_activation", "filter_pictures", "plot_strongest_channels", "select_neurons",
+     "plot_neuron_heatmaps"),
 )
 rubric, requirement = ASSIGNMENT.rubric, ASSIGNMENT.requirement
 
@@ -385,6 +386,119 @@ def strongest(ctx: Context) -> None:
     expect(not problems, "; ".join(problems))
 
 
+# -- select_neurons ------------------------------------------------------------------------
+#: Ten channels whose rankings by mean and by max overlap, with ties and values on the
+#: default thresholds (0.3, 2.0) of the "interesting" strategy.
+CHOICE_STATISTICS = {"mean": np.array([0.5, 0.1, 0.9, 0.3, 0.7, 0.9, 0.05, 0.31, 0.2, 0.6]),
+                     "max": np.array([2.5, 3.0, 1.9, 2.0, 4.0, 2.01, 5.0, 2.2, 2.0, 3.0]),
+                     "std": np.zeros(10), "sparsity": np.zeros(10)}
+
+
+def _check_choice(result: Any, expected: list[int], label: str) -> None:
+    result = np.asarray(result)
+    expect(result.dtype.kind in "iu",
+           _("for {label}: integer indices are expected").format(label=label))
+    expect(result.shape == (len(expected),),
+           _("for {label}: {expected} indices are expected, got {got}").format(
+               label=label, expected=len(expected), got=result.shape))
+    expect(result.tolist() == expected,
+           _("for {label}: not the channels the strategy chooses, or not in its order").format(
+               label=label))
+
+
+@rubric("select_neurons", 1,
+        'select_neurons: "top_mean", "top_max" and "manual" (repeats dropped, cut to count).')
+def choice_simple(ctx: Context) -> None:
+    choose = ctx.student.select_neurons
+    _check_choice(choose(CHOICE_STATISTICS, "top_mean", count=4), [2, 5, 4, 9],
+                  _('"top_mean", count=4'))
+    _check_choice(choose(CHOICE_STATISTICS, "top_max", count=4), [6, 4, 1, 9],
+                  _('"top_max", count=4'))
+    _check_choice(choose(CHOICE_STATISTICS, "manual", count=3, manual=[7, 2, 7, 0, 9]),
+                  [7, 2, 0], _('"manual" with a repeated channel, count=3'))
+
+
+@requirement("select_neurons",
+             'select_neurons: "mixed" without repeats, "interesting" with both thresholds '
+             "strictly exceeded, and ValueError for an unknown strategy.")
+def choice_combined(ctx: Context) -> None:
+    choose = ctx.student.select_neurons
+    _check_choice(choose(CHOICE_STATISTICS, "mixed", count=6), [2, 5, 4, 6, 1, 9],
+                  _('"mixed", count=6'))
+    _check_choice(choose(CHOICE_STATISTICS, "interesting"), [0, 4, 5, 7, 9],
+                  _('"interesting" with the default thresholds'))
+    expect_value_error(lambda: choose(CHOICE_STATISTICS, "strongest"),
+                       _("for the strategy 'strongest'"))
+
+
+# -- plot_neuron_heatmaps ------------------------------------------------------------------
+#: The words the contract gives this figure, in each of the course's languages: the suptitle
+#: and each heat map's title (a student of the Spanish course writes the Spanish ones, the
+#: whole figure in one language).
+HEATMAP_SUPTITLES = {"en": "Heat maps of the selected neurons",
+                     "es": "Mapas de calor de las neuronas elegidas"}
+HEATMAP_TITLES = {"en": "neuron {neuron}\nmean {mean:.3f}, max {max:.3f}",
+                  "es": "neurona {neuron}\nmedia {mean:.3f}, máx. {max:.3f}"}
+#: The public check's channels of the digit network's second layer, and columns.
+HEATMAP_NEURONS, HEATMAP_COLUMNS = [5, 0, 11, 3, 8], 3
+
+
+def heatmaps_language(student_suptitle: str | None) -> str:
+    """The course language whose suptitle a student's heat-map figure has ("en" otherwise)."""
+    for lang, title in HEATMAP_SUPTITLES.items():
+        if student_suptitle == title:
+            return lang
+    return "en"
+
+
+def retitle_heatmaps(figure: Any, statistics: dict, neurons: Any, lang: str) -> None:
+    """Write a reference heat-map figure's suptitle and titles in ``lang`` (in place)."""
+    maps = [ax for ax in figure.axes if not hasattr(ax, "_colorbar")
+            and ax.get_label() != "<colorbar>"]
+    for ax, neuron in zip(maps, neurons, strict=True):
+        ax.set_title(HEATMAP_TITLES[lang].format(neuron=int(neuron),
+                                                 mean=statistics["mean"][int(neuron)],
+                                                 max=statistics["max"][int(neuron)]))
+    figure.suptitle(HEATMAP_SUPTITLES[lang])
+
+
+def heatmap_problems(figure: dict, expected: dict, neurons: Any) -> list[str]:
+    """What a heat-map figure lacks besides what ``compare_figures`` sees: its size, and one
+    colour bar beside each heat map, in that map's cell."""
+    problems = []
+    if not np.allclose(figure.get("size_inches", []), expected["size_inches"]):
+        problems.append(_("the figure is {got} inches, expected {expected} (figsize)").format(
+            got=figure.get("size_inches"), expected=list(expected["size_inches"])))
+
+    def cells(axes: list[dict], bars: bool) -> list:
+        return sorted((ax["grid"]["row"], ax["grid"]["col"]) for ax in axes
+                      if ax["is_colorbar"] == bars and ax["visible"] and ax["grid"])
+
+    bars, maps = cells(figure["axes"], True), cells(figure["axes"], False)
+    if len(bars) != len(neurons) or bars != maps:
+        problems.append(_("{got} colour bars, expected one beside each of the {expected} heat "
+                          "maps, in its cell").format(got=len(bars), expected=len(neurons)))
+    return problems
+
+
+@rubric("plot_neuron_heatmaps", 1,
+        "plot_neuron_heatmaps: a heat map per chosen neuron, columns to a row, each with a "
+        "colour bar and its mean and max in the title.")
+def neuron_heatmaps(ctx: Context) -> None:
+    from matplotlib.figure import Figure
+
+    (_conv_1, conv_2), _names = _activations(ctx)
+    result = ctx.student.plot_neuron_heatmaps(conv_2, ctx.expected["statistics_real"],
+                                              HEATMAP_NEURONS, columns=HEATMAP_COLUMNS)
+    expect(isinstance(result, Figure), _("plot_neuron_heatmaps must return a matplotlib Figure"))
+    figure = describe_figure(result)
+    lang = heatmaps_language(figure.get("suptitle"))
+    expected = ctx.expected["heatmaps" if lang == "en" else f"heatmaps_{lang}"]
+    problems = compare_figures(figure, expected, atol=HEATMAP_ATOL, rms_tolerance=None)
+    problems += heatmap_problems(figure, expected, HEATMAP_NEURONS)
+    expect(not problems, "; ".join(problems))
+
+
 # -- frozen values -------------------------------------------------------------------------
 def freeze(reference: Any, sources: Any) -> dict[str, Any]:
     """The expected values of these checks, computed by the reference at release time.
@@ -428,6 +542,14 @@ def freeze(reference: Any, sources: Any) -> dict[str, Any]:
             figure = reference.plot_strongest_channels(activations, names, 3)
             figure.suptitle(title)
             retitled[f"strongest_{lang}"] = describe_figure(figure)
+    statistics_real = reference.neuron_statistics(conv_2)
+    heatmaps = {}
+    for lang in HEATMAP_SUPTITLES:
+        figure = reference.plot_neuron_heatmaps(conv_2, statistics_real, HEATMAP_NEURONS,
+                                                HEATMAP_COLUMNS)
+        if lang != "en":
+            retitle_heatmaps(figure, statistics_real, HEATMAP_NEURONS, lang)
+        heatmaps["heatmaps" if lang == "en" else f"heatmaps_{lang}"] = describe_figure(figure)
     plt.close("all")
     image = np.repeat(digit[0], 3, axis=-1).astype(np.float64)
     return {
@@ -442,7 +564,7 @@ def freeze(reference: Any, sources: Any) -> dict[str, Any]:
         "grid_4": reference.normalization_grid(conv_1, 4),
         "grid_3": reference.normalization_grid(conv_1[0], 3),
         "grid_figures": grid_figures,
-        "statistics_real": reference.neuron_statistics(conv_2),
+        "statistics_real": statistics_real,
         "heatmap": reference.minmax_heatmap(conv_2[0, :, :, 2]),
         "overlay": reference.overlay_activation((digit[0, :, :, 0] * 255).astype(np.uint8),
                                                 conv_1[0, :, :, 3]),
@@ -453,4 +575,5 @@ def freeze(reference: Any, sources: Any) -> dict[str, Any]:
         "filters_mean": reference.filter_pictures(weights[2]),
         "strongest": strongest_figure,
         **retitled,
+        **heatmaps,
     }
