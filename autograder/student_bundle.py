@@ -271,6 +271,9 @@ def freeze_expected(data_dir: Path, assignments: list[str] | None = None) -> lis
 
     matplotlib.use("Agg")
     from autograder.engine.reference import reference_module
+    from autograder.startup import quiet_tensorflow
+
+    quiet_tensorflow()  # the references import it: no C++ start-up lines on the terminal
 
     checks, frozen = _student_package()
     written: list[Path] = []
