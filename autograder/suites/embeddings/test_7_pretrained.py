@@ -15,7 +15,10 @@ from autograder.engine.cache import cached_arrays, fingerprint
 from autograder.engine.client import rebuild_model
 from autograder.i18n import _
 
-SHAPE = (32, 32, 3)  # EfficientNetB0's smallest input without its top: quick to build
+# EfficientNetB0 shrinks its input 32 times before the pooling: at 64x64 the last map is 2x2,
+# so average and max pooling give different embeddings (at 32x32 the map is 1x1 and they agree,
+# and a max-pooled extractor would pass).
+SHAPE = (64, 64, 3)
 WEIGHTS_SEED = 2
 TIMEOUT = 120
 
@@ -31,8 +34,8 @@ def _model(clean_worker, result, how: str) -> tuple[object, object]:
     rebuilt = rebuild_model(model, clean_worker)
     summary = clean_worker.tool("model_summary", rebuilt)
     assert summary["inputs"] == [[None, *SHAPE]], (
-        _("{how}: the model should take the input_shape given, (None, 32, 32, 3)").format(
-            how=how)
+        _("{how}: the model should take the input_shape given, {shape}").format(
+            how=how, shape=(None, *SHAPE))
     )
     assert summary["outputs"] == [[None, 1280]], (
         _("{how}: EfficientNetB0 without its top and average-pooled outputs (None, 1280), "
