@@ -132,19 +132,25 @@ def test_misclassified_figure_without_errors_is_empty(student, reference, hidden
 def test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes(student, reference):
     """plot_confusion_matrix: one image of the matrix, x axis predicted, y axis real."""
     rng = np.random.default_rng(11)
-    matrix = rng.integers(0, 20, size=(10, 10))
-    np.fill_diagonal(matrix, 0)
-    figure = student_figure(student.plot_confusion_matrix(matrix), "plot_confusion_matrix")
-    expected = describe_and_close(reference.plot_confusion_matrix(matrix))
-    axes = plot_axes(figure)
-    assert len(axes) == 1, (
-        _("one axes (plus an optional colour bar) is expected, got {got}").format(got=len(axes))
-    )
-    ax = axes[0]
-    assert same_image(image_of(ax), matrix), _("the axes does not show the matrix as an image")
-    problems = compare_figures(figure, expected, ignore=MATRIX_FREE)
-    assert not problems, "; ".join(problems)
-    assert says(ax["xlabel"], "predicted"), (
-        _("the x axis should be labelled as predicted classes")
-    )
-    assert says(ax["ylabel"], "true"), _("the y axis should be labelled as real classes")
+    errors_only = rng.integers(0, 20, size=(10, 10))
+    np.fill_diagonal(errors_only, 0)
+    # A whole confusion matrix too: the figure shows the matrix it is given, diagonal included
+    # (a plot that zeroes the diagonal itself, or changes its argument, shows another one).
+    whole = errors_only + np.diag(rng.integers(50, 90, size=10))
+    for matrix in (errors_only, whole):
+        figure = student_figure(student.plot_confusion_matrix(matrix), "plot_confusion_matrix")
+        expected = describe_and_close(reference.plot_confusion_matrix(matrix))
+        axes = plot_axes(figure)
+        assert len(axes) == 1, (
+            _("one axes (plus an optional colour bar) is expected, got {got}").format(
+                got=len(axes))
+        )
+        ax = axes[0]
+        assert same_image(image_of(ax), matrix), (
+            _("the axes does not show the matrix as an image"))
+        problems = compare_figures(figure, expected, ignore=MATRIX_FREE)
+        assert not problems, "; ".join(problems)
+        assert says(ax["xlabel"], "predicted"), (
+            _("the x axis should be labelled as predicted classes")
+        )
+        assert says(ax["ylabel"], "true"), _("the y axis should be labelled as real classes")
