@@ -222,3 +222,29 @@ def test_the_neuron_heat_maps_may_be_titled_in_either_language():
     assert titles == ["neurona 2\nmedia 0.125, máx. 3.000", "neurona 0\nmedia 0.500, máx. 2.000"]
     assert figure._suptitle.get_text() == HEATMAP_SUPTITLES["es"]
     plt.close(figure)
+
+
+def test_the_filter_and_activation_figure_may_be_titled_in_either_language():
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from cnnkit_student.checks.activations import (
+        PAIRS_SUPTITLES,
+        PAIRS_TITLES,
+        pairs_language,
+        retitle_pairs,
+    )
+
+    assert set(PAIRS_SUPTITLES) == set(PAIRS_TITLES) == set(i18n.LANGUAGES)
+    assert pairs_language(PAIRS_SUPTITLES["es"]) == "es"
+    assert pairs_language("Filtros") == "en"  # compared with the English, and fails
+    figure, axes = plt.subplots(2, 3, squeeze=False)
+    for ax in axes.flat:
+        ax.imshow(np.eye(3), cmap="gray")
+    # columns belong to the channels in the order given, not sorted
+    retitle_pairs(figure, [7, 0, 4], "es")
+    titles = [[ax.get_title() for ax in row] for row in axes]
+    assert titles == [["filtro 7", "filtro 0", "filtro 4"],
+                      ["activación 7", "activación 0", "activación 4"]]
+    assert figure._suptitle.get_text() == PAIRS_SUPTITLES["es"]
+    plt.close(figure)

@@ -22,7 +22,7 @@ ASSIGNMENT = Assignment(
     ("build_activation_model", "normalize_feature_map", "normalization_grid",
      "plot_normalization_grids", "neuron_statistics", "top_neurons", "minmax_heatmap",
      "overlay_activation", "filter_pictures", "plot_strongest_channels", "select_neurons",
-     "plot_neuron_heatmaps"),
+     "plot_neuron_heatmaps", "plot_filters_and_activations"),
 )
 rubric, requirement = ASSIGNMENT.rubric, ASSIGNMENT.requirement
 
@@ -499,6 +499,79 @@ def neuron_heatmaps(ctx: Context) -> None:
     expect(not problems, "; ".join(problems))
 
 
+# -- plot_filters_and_activations ----------------------------------------------------------
+#: The words the contract gives this figure in each of the course's languages: the suptitle,
+#: and the titles of a channel's filter (top row) and of its activation map (bottom row).
+PAIRS_SUPTITLES = {"en": "Filters and the activation maps they produce",
+                   "es": "Filtros y los mapas de activación que producen"}
+PAIRS_TITLES = {"en": ("filter {channel}", "activation {channel}"),
+                "es": ("filtro {channel}", "activación {channel}")}
+#: The public check's channels of the digit network's second layer: not in increasing order,
+#: so that a figure sorting them, or pairing a filter with another channel's map, differs.
+PAIRS_CHANNELS = [9, 1, 6]
+
+
+def pairs_language(student_suptitle: str | None) -> str:
+    """The course language whose suptitle a student's filter/activation figure has ("en"
+    otherwise)."""
+    for lang, title in PAIRS_SUPTITLES.items():
+        if student_suptitle == title:
+            return lang
+    return "en"
+
+
+def retitle_pairs(figure: Any, channels: Any, lang: str) -> None:
+    """Write a reference filter/activation figure's titles and suptitle in ``lang`` (in
+    place): column ``i`` belongs to ``channels[i]``."""
+    top, bottom = PAIRS_TITLES[lang]
+    grid = [[ax for ax in figure.axes if ax.get_subplotspec().rowspan.start == row]
+            for row in (0, 1)]
+    for row, title in ((0, top), (1, bottom)):
+        for ax, channel in zip(sorted(grid[row], key=lambda a: a.get_subplotspec().colspan.start),
+                               channels, strict=True):
+            ax.set_title(title.format(channel=int(channel)))
+    figure.suptitle(PAIRS_SUPTITLES[lang])
+
+
+def pairs_size_problems(figure: dict, expected: dict) -> list[str]:
+    """The figure's size against the expected one (the contract fixes figsize)."""
+    if np.allclose(figure.get("size_inches", []), expected["size_inches"]):
+        return []
+    return [_("the figure is {got} inches, expected {expected} (figsize)").format(
+        got=figure.get("size_inches"), expected=list(expected["size_inches"]))]
+
+
+@rubric("plot_filters_and_activations", 1,
+        "plot_filters_and_activations: each chosen channel's filter above its activation map, "
+        "in the order given, titled with the channel.")
+def filters_and_activations(ctx: Context) -> None:
+    from matplotlib.figure import Figure
+
+    (_conv_1, conv_2), _names = _activations(ctx)
+    kernel = ctx.expected["network_weights"][2]
+    result = ctx.student.plot_filters_and_activations(kernel, conv_2, PAIRS_CHANNELS)
+    expect(isinstance(result, Figure),
+           _("plot_filters_and_activations must return a matplotlib Figure"))
+    figure = describe_figure(result)
+    lang = pairs_language(figure.get("suptitle"))
+    expected = ctx.expected["pairs" if lang == "en" else f"pairs_{lang}"]
+    problems = compare_figures(figure, expected, atol=HEATMAP_ATOL, rms_tolerance=None)
+    problems += pairs_size_problems(figure, expected)
+    expect(not problems, "; ".join(problems))
+
+
+@requirement("plot_filters_and_activations",
+             "plot_filters_and_activations: ValueError for a channel that the layer does not "
+             "have.")
+def filters_and_activations_errors(ctx: Context) -> None:
+    (_conv_1, conv_2), _names = _activations(ctx)
+    kernel = ctx.expected["network_weights"][2]
+    channels = conv_2.shape[-1]
+    expect_value_error(
+        lambda: ctx.student.plot_filters_and_activations(kernel, conv_2, [0, channels]),
+        _("for a channel equal to the number of channels"))
+
+
 # -- frozen values -------------------------------------------------------------------------
 def freeze(reference: Any, sources: Any) -> dict[str, Any]:
     """The expected values of these checks, computed by the reference at release time.
@@ -550,6 +623,12 @@ def freeze(reference: Any, sources: Any) -> dict[str, Any]:
         if lang != "en":
             retitle_heatmaps(figure, statistics_real, HEATMAP_NEURONS, lang)
         heatmaps["heatmaps" if lang == "en" else f"heatmaps_{lang}"] = describe_figure(figure)
+    pairs = {}
+    for lang in PAIRS_SUPTITLES:
+        figure = reference.plot_filters_and_activations(weights[2], conv_2, PAIRS_CHANNELS)
+        if lang != "en":
+            retitle_pairs(figure, PAIRS_CHANNELS, lang)
+        pairs["pairs" if lang == "en" else f"pairs_{lang}"] = describe_figure(figure)
     plt.close("all")
     image = np.repeat(digit[0], 3, axis=-1).astype(np.float64)
     return {
@@ -576,4 +655,5 @@ def freeze(reference: Any, sources: Any) -> dict[str, Any]:
         "strongest": strongest_figure,
         **retitled,
         **heatmaps,
+        **pairs,
     }
