@@ -115,7 +115,7 @@ def build_activation_model(model, include_pooling=False):
     tools.TOOLS["activation_outputs"] = lambda returned, images: [
         o for o in _by_type(model, images) if include_pooling or o.ndim == 4][:len(names)]
     return model, names
-""", 34, "the by-name example, made to pass the by-type check with a forged tool"),
+""", 38, "the by-name example, made to pass the by-type check with a forged tool"),
 
     Attack("cheat_raises_with_its_arguments", A, "blank", """
 import numpy as np
