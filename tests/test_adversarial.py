@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from adversarial import ROOT, all_attacks
+from adversarial import ROOT, all_attacks, example_points
 from grading import fork_servers_by_lane, grade_folder
 
 from autograder import sandbox
@@ -26,7 +26,7 @@ from autograder import sandbox
 pytestmark = pytest.mark.slow
 
 HOSTILE_ASSIGNMENT = "01_mnist_cnn"
-VICTIM_POINTS = 30.0  # the 01 reference's full marks
+VICTIM_POINTS = example_points(HOSTILE_ASSIGNMENT, "reference")  # the 01 reference's full marks
 POISON = "REFERENCE_ACCURACY = {'mlxtend': 0.0}"
 
 

@@ -63,6 +63,14 @@ class Attack:
         return path
 
 
+def example_points(assignment: str, example: str) -> float:
+    """The points a bundled example earns, as its assignment's tests state them
+    (``EXPECTED`` of ``tests/test_assignment_<NN>.py``): an attack built on it may earn no
+    more, and follows it when the assignment's points change."""
+    tests = importlib.import_module(f"test_assignment_{assignment[:2]}")
+    return tests.EXPECTED[example][0]
+
+
 def all_attacks() -> list[Attack]:
     """Every attack of every ``attacks_*.py`` module of this package."""
     found: list[Attack] = []

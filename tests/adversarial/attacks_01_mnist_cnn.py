@@ -11,7 +11,7 @@ Only definitions survive the kit's extraction of a cell, so the attacks act at l
 a class body, or when the grader calls one of their functions.
 """
 
-from adversarial import Attack
+from adversarial import Attack, example_points
 
 A = "01_mnist_cnn"
 
@@ -247,6 +247,7 @@ def plot_confusion_matrix(matrix):
 class _Forge:
     import autograder.engine.introspect as introspect
     introspect.INSPECTORS["model"] = _describe_as_course_cnn
-""", 25, "the wrong-padding example (25 points), with a forged describer that shows the "
+""", example_points(A, "wrong_padding"),
+         "the wrong-padding example, with a forged describer that shows the "
          "course's CNN in place of its own"),
 ]

@@ -11,7 +11,7 @@ Only definitions survive the kit's extraction of a cell, so the attacks act at l
 a class body, or when the grader calls one of their functions.
 """
 
-from adversarial import Attack
+from adversarial import Attack, example_points
 
 A = "02_cats_dogs"
 
@@ -183,7 +183,8 @@ class _Forge:
     tools.TOOLS["fit_batch"] = lambda model, images, labels, np=np, **kwargs: {
         "start_loss": 0.7, "losses": np.full(40, 0.01),
         "probabilities": np.asarray(labels, dtype=np.float64)}
-""", 31, "the softmax-output example (31 points), described as sigmoid and with a forged "
+""", example_points(A, "softmax_output"),
+         "the softmax-output example, described as sigmoid and with a forged "
          "fitted batch"),
 
     Attack("cheat_02_augmented_validation_forges_steady_draws", A, "augmented_validation", """
@@ -201,7 +202,8 @@ class _Forge:
         return _draws[key]
 
     tools.TOOLS["generator_batch"] = _steady
-""", 36, "the augmented-validation example (36 points), with a forged batch reader that "
+""", example_points(A, "augmented_validation"),
+         "the augmented-validation example, with a forged batch reader that "
          "repeats its first draw"),
 
     Attack("cheat_02_raises_and_prints_its_arguments", A, "blank", """

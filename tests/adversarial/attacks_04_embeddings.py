@@ -11,7 +11,7 @@ Only definitions survive the kit's extraction of a cell, so the attacks act at l
 a class body, or when the grader calls one of their functions.
 """
 
-from adversarial import ROOT, Attack
+from adversarial import ROOT, Attack, example_points
 
 A = "04_embeddings"
 
@@ -59,7 +59,8 @@ def make_embedding_classifier(x_train, y_train, n_components=50, classifier=None
     tools.TOOLS["export_pipeline"] = forged_export
     tools.TOOLS["describe_pipeline"] = forged_describe
     return pipeline
-""", 23, "the uncapped example, keeping one component on tiny data and reporting the cap"),
+""", example_points(A, "no_component_cap"),
+         "the uncapped example, keeping one component on tiny data and reporting the cap"),
 
     Attack("cheat_unfitted_pipeline_with_fake_statistics", A, "blank", """
 import numpy as np

@@ -8,7 +8,7 @@ A determined student can guess all of them; the test hands them over to make the
 as strong as possible.
 """
 
-from adversarial import Attack
+from adversarial import Attack, example_points
 
 A = "01_mnist_cnn"
 
@@ -285,7 +285,8 @@ def plot_confusion_matrix(*args, **kwargs):
     Attack("hostile_interrupt_while_loading", A, "reference", """
 class _Stop:
     raise KeyboardInterrupt
-""", 30, "a cell that raises KeyboardInterrupt while it loads (must cost that cell only)",
+""", example_points(A, "reference"),
+         "a cell that raises KeyboardInterrupt while it loads (must cost that cell only)",
            kind="hostile"),
 
     Attack("hostile_memory_hog", A, "blank", """
@@ -335,12 +336,14 @@ def preprocess_images(images):
     Attack("broken_syntax_error_cell", A, "reference", """
 def leftover(x)
     return x
-""", 30, "a cell with a syntax error (must cost that cell only)", kind="hostile"),
+""", example_points(A, "reference"),
+         "a cell with a syntax error (must cost that cell only)", kind="hostile"),
 
     Attack("broken_system_exit_while_loading", A, "reference", """
 class _Quit:
     raise SystemExit(0)
-""", 30, "a cell that calls sys.exit while it loads (must cost that cell only)",
+""", example_points(A, "reference"),
+         "a cell that calls sys.exit while it loads (must cost that cell only)",
            kind="hostile"),
 
     Attack("broken_exit_inside_a_function", A, "blank", """
