@@ -399,8 +399,8 @@ def stops_early(ctx: Context) -> None:
 
     model = _small_model()
     train, validation = _flip_data(21)
-    stopper = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
-    history = ctx.student.train_with_callbacks(model, train, validation, 30, [stopper],
+    halt = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    history = ctx.student.train_with_callbacks(model, train, validation, 30, [halt],
                                                verbose=0)
     losses = describe_history(history)["history"].get("val_loss", np.array([]))
     expect(0 < len(losses) < 30, _("the training ran {epochs} of the 30 epochs asked; the "
