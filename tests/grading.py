@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -62,3 +63,11 @@ def fork_servers_by_lane(log: list[dict]) -> dict[int, set[int]]:
     for entry in log:
         servers.setdefault(entry["lane"], set()).update(w["forked_from"] for w in entry["workers"])
     return servers
+
+
+def example_points(assignment: str, example: str) -> float:
+    """The points a bundled example earns, as its assignment's tests state them (``EXPECTED``
+    of ``tests/test_assignment_<NN>.py``), for the tests that grade it elsewhere (an attack
+    built on it, the Spanish course): they follow when the assignment's points change."""
+    tests = importlib.import_module(f"test_assignment_{assignment[:2]}")
+    return tests.EXPECTED[example][0]

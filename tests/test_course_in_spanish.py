@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading import ROOT, failed, grade_folder
+from grading import ROOT, example_points, failed, grade_folder
 from test_nbgrader import _grade_cells, _nbgrader
 from test_report import chromium_path
 
@@ -23,11 +23,12 @@ from autograder.i18n import language, translated
 
 pytestmark = pytest.mark.slow
 
-# Full marks, and one failing example per assignment with the points it earns in English
-# (the examples' own tests state them): the same checks must fail in Spanish.
-FULL_MARKS = {"01_mnist_cnn": 30, "02_cats_dogs": 38, "03_activations": 40, "04_embeddings": 24}
-FAILING = {"01_mnist_cnn": ("wrong_padding", 25), "02_cats_dogs": ("softmax_output", 31),
-           "03_activations": ("alpha_swapped", 38), "04_embeddings": ("no_component_cap", 23)}
+# Full marks, and one failing example per assignment with the points it earns in English, as
+# the examples' own tests state them: the same checks must fail in Spanish.
+FAILING_EXAMPLE = {"01_mnist_cnn": "wrong_padding", "02_cats_dogs": "softmax_output",
+                   "03_activations": "alpha_swapped", "04_embeddings": "no_component_cap"}
+FULL_MARKS = {a: example_points(a, "reference") for a in FAILING_EXAMPLE}
+FAILING = {a: (example, example_points(a, example)) for a, example in FAILING_EXAMPLE.items()}
 
 
 def spanish_submission(assignment):

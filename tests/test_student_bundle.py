@@ -34,7 +34,7 @@ from autograder.student_bundle import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC_POINTS = {"01_mnist_cnn": 9, "02_cats_dogs": 12, "03_activations": 12,
+PUBLIC_POINTS = {"01_mnist_cnn": 9, "02_cats_dogs": 14, "03_activations": 12,
                  "04_embeddings": 6}
 
 

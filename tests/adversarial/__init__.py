@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from grading import example_points  # noqa: F401 - the attack modules' import
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,14 +62,6 @@ class Attack:
         path = folder / f"{self.name}.ipynb"
         nbformat.write(notebook, path)
         return path
-
-
-def example_points(assignment: str, example: str) -> float:
-    """The points a bundled example earns, as its assignment's tests state them
-    (``EXPECTED`` of ``tests/test_assignment_<NN>.py``): an attack built on it may earn no
-    more, and follows it when the assignment's points change."""
-    tests = importlib.import_module(f"test_assignment_{assignment[:2]}")
-    return tests.EXPECTED[example][0]
 
 
 def all_attacks() -> list[Attack]:

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from autograder.engine.tools.common import seed_everything
+
 # Settings of an ImageDataGenerator that define what it does to an image.
 _GENERATOR_SETTINGS = (
     "rotation_range", "width_shift_range", "height_shift_range", "shear_range", "zoom_range",
@@ -189,6 +191,50 @@ def fit_binary_and_predict(model, x_train, y_train, x_eval, *, epochs: int, batc
     return model.predict(evaluation, batch_size=256, verbose=0).reshape(-1)
 
 
+def callback_settings(callbacks) -> dict:
+    """What a list of callbacks holds, as plain data (``describe_callbacks``). Run in the
+    student's worker, it describes the student's answer."""
+    from cnnkit_student.describe import describe_callbacks
+
+    return describe_callbacks(callbacks)
+
+
+def make_callbacks(described: list[dict]) -> list:
+    """Keras's own EarlyStopping / ReduceLROnPlateau built from plain settings (the
+    ``callbacks`` of a ``describe_callbacks`` description), in that order: the grader's known
+    callbacks, for a student's training function or for the clean worker's measurement."""
+    import keras
+
+    kinds = {"EarlyStopping": keras.callbacks.EarlyStopping,
+             "ReduceLROnPlateau": keras.callbacks.ReduceLROnPlateau}
+    return [kinds[item["kind"]](**item["settings"]) for item in described]
+
+
+def batched_dataset(x, y, batch_size: int):
+    """A finite, unshuffled ``tf.data.Dataset`` of ``(x, y)`` batches: data that ``fit`` takes
+    as its only argument, as it takes a directory iterator, and that reads the same in every
+    worker."""
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices((np.asarray(x), np.asarray(y))).batch(
+        int(batch_size))
+
+
+def fit_with_callbacks(model, train, validation, *, epochs: int, callbacks: list, seed: int,
+                       steps_per_epoch: int | None = None,
+                       validation_steps: int | None = None) -> dict:
+    """Train ``model`` (already compiled) on ``train`` with ``validation`` and ``callbacks``,
+    seeded, as the course's training cell does; the per-epoch values of the History as plain
+    data (``describe_history``)."""
+    from cnnkit_student.describe import describe_history
+
+    seed_everything(seed)
+    history = model.fit(train, validation_data=validation, epochs=int(epochs),
+                        steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+                        callbacks=list(callbacks), verbose=0)
+    return describe_history(history)
+
+
 TOOLS = {
     "generator_info": generator_info,
     "generator_batch": generator_batch,
@@ -197,4 +243,8 @@ TOOLS = {
     "compile_binary": compile_binary,
     "fit_batch": fit_batch,
     "fit_binary_and_predict": fit_binary_and_predict,
+    "callback_settings": callback_settings,
+    "make_callbacks": make_callbacks,
+    "batched_dataset": batched_dataset,
+    "fit_with_callbacks": fit_with_callbacks,
 }

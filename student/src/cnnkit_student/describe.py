@@ -149,6 +149,58 @@ def describe_history(history) -> dict:
     }
 
 
+# The settings that define what each of Keras's training callbacks does (its counters and
+# the state of a run are left out: they change while it trains).
+CALLBACK_SETTINGS = {
+    "EarlyStopping": ("monitor", "patience", "min_delta", "mode", "baseline",
+                      "restore_best_weights", "start_from_epoch"),
+    "ReduceLROnPlateau": ("monitor", "factor", "patience", "min_lr", "min_delta", "cooldown",
+                          "mode"),
+}
+
+
+def _setting(value: Any) -> Any:
+    """A callback's setting as plain data (a NumPy number becomes a Python one)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def describe_callbacks(callbacks) -> dict:
+    """Which Keras callbacks a list holds, in order, and the settings of those the course
+    uses (``CALLBACK_SETTINGS``).
+
+    Parameters
+    ----------
+    callbacks : list
+        What a function returned as its callbacks (anything: it is described, not trusted).
+
+    Returns
+    -------
+    dict
+        ``{"is_list": bool, "type": str, "callbacks": [{"kind": "EarlyStopping" |
+        "ReduceLROnPlateau" | None, "type": class name, "settings": {name: value}}, ...]}``;
+        ``kind`` says which of the two Keras classes the object is an instance of.
+    """
+    import keras
+
+    kinds = {"EarlyStopping": keras.callbacks.EarlyStopping,
+             "ReduceLROnPlateau": keras.callbacks.ReduceLROnPlateau}
+    if not isinstance(callbacks, (list, tuple)):
+        return {"is_list": False, "type": type(callbacks).__name__, "callbacks": []}
+    described = []
+    for item in callbacks:
+        kind = next((name for name, cls in kinds.items() if isinstance(item, cls)), None)
+        names = CALLBACK_SETTINGS.get(kind, ())
+        described.append({"kind": kind, "type": type(item).__name__,
+                          "settings": {name: _setting(getattr(item, name, None))
+                                       for name in names}})
+    return {"is_list": isinstance(callbacks, list), "type": type(callbacks).__name__,
+            "callbacks": described}
+
+
 def _is_colorbar(ax) -> bool:
     return hasattr(ax, "_colorbar") or ax.get_label() == "<colorbar>"
 

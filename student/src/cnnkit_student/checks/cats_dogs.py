@@ -13,7 +13,9 @@ import numpy as np
 
 from cnnkit_student.checks.common import write_noise_images
 from cnnkit_student.describe import (
+    describe_callbacks,
     describe_figure,
+    describe_history,
     describe_model,
     first_difference,
     image_of,
@@ -27,8 +29,8 @@ from cnnkit_student.i18n import _
 ASSIGNMENT = Assignment(
     "02_cats_dogs", "cats_dogs.ipynb",
     ("count_images_per_class", "get_generators", "build_mlp", "build_cnn",
-     "plot_training_curves", "evaluate_predictions", "plot_confusion_matrix",
-     "misclassified_files"),
+     "plot_training_curves", "training_callbacks", "train_with_callbacks",
+     "evaluate_predictions", "plot_confusion_matrix", "misclassified_files"),
 )
 rubric, requirement = ASSIGNMENT.rubric, ASSIGNMENT.requirement
 
@@ -273,6 +275,142 @@ def curves_titles(ctx: Context) -> None:
         expect(ax["legend"] is not None and len([t for t in ax["legend"] if t]) == 2,
                _("the {metric} axes should have a legend with one entry per line").format(
                    metric=metric))
+
+
+# -- training_callbacks --------------------------------------------------------------------
+def _course_callbacks(monitor: str, stop: int, factor: float, slow: int, floor: float) -> list:
+    """What the contract asks for, as ``describe_callbacks`` describes it (Keras's defaults
+    for the settings the course leaves alone)."""
+    return [
+        {"kind": "EarlyStopping",
+         "settings": {"monitor": monitor, "patience": stop, "min_delta": 0, "mode": "auto",
+                      "baseline": None, "restore_best_weights": True, "start_from_epoch": 0}},
+        {"kind": "ReduceLROnPlateau",
+         "settings": {"monitor": monitor, "factor": factor, "patience": slow, "min_lr": floor,
+                      "min_delta": 1e-4, "cooldown": 0, "mode": "auto"}},
+    ]
+
+
+def _check_callbacks(returned: Any, wanted: list, label: str) -> None:
+    described = describe_callbacks(returned)
+    expect(described["is_list"], _("a list of callbacks is expected, got a {kind}").format(
+        kind=described["type"]))
+    kinds = [item["kind"] or item["type"] for item in described["callbacks"]]
+    expect(kinds == [item["kind"] for item in wanted],
+           _("the callbacks should be {expected}, in this order; got {got}").format(
+               expected=[item["kind"] for item in wanted], got=kinds))
+    for item, target in zip(described["callbacks"], wanted, strict=True):
+        for name, value in target["settings"].items():
+            actual = item["settings"].get(name)
+            same = (actual == value if not isinstance(value, float)
+                    else isinstance(actual, (int, float)) and abs(actual - value) <= 1e-9)
+            expect(same, _("with {arguments}, {kind}'s {name} is {got!r}, {expected!r} "
+                           "expected").format(arguments=label, kind=target["kind"], name=name,
+                                              got=actual, expected=value))
+
+
+@rubric("training_callbacks", 1,
+        "training_callbacks: with the default arguments, a list of an EarlyStopping and a "
+        "ReduceLROnPlateau, in that order, with the course's settings (val_loss, patience 5 "
+        "with the best weights restored; factor 0.2, patience 4, min_lr 1e-5).")
+def callbacks_by_default(ctx: Context) -> None:
+    _check_callbacks(ctx.student.training_callbacks(),
+                     _course_callbacks("val_loss", 5, 0.2, 4, 1e-5),
+                     _("the default arguments"))
+
+
+@requirement("training_callbacks",
+             'training_callbacks: monitor="loss", stop_patience=2, lr_factor=0.5, '
+             "lr_patience=1 and min_lr=1e-3 reach the callbacks they belong to.")
+def callbacks_from_arguments(ctx: Context) -> None:
+    arguments = {"monitor": "loss", "stop_patience": 2, "lr_factor": 0.5, "lr_patience": 1,
+                 "min_lr": 1e-3}
+    _check_callbacks(ctx.student.training_callbacks(**arguments),
+                     _course_callbacks("loss", 2, 0.5, 1, 1e-3),
+                     ", ".join(f"{name}={value!r}" for name, value in arguments.items()))
+
+
+# -- train_with_callbacks ------------------------------------------------------------------
+def _flip_data(seed: int):
+    """Batches of a linear rule for training; for validation the same rule with 40% of the
+    labels flipped, so that the validation loss soon stops improving."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(seed)
+    rule = rng.normal(size=6)
+    x, x_val = (rng.normal(size=(32, 6)).astype(np.float32) for _unused in range(2))
+    y, y_val = (x @ rule > 0).astype(np.int64), (x_val @ rule > 0).astype(np.int64)
+    flipped = rng.permutation(32)[:13]
+    y_val[flipped] = 1 - y_val[flipped]
+    return (tf.data.Dataset.from_tensor_slices((x, y)).batch(32),
+            tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(32))
+
+
+def _small_model():
+    import keras
+
+    from cnnkit_student.checks.common import compile_for_checks
+
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(2, activation="softmax")])
+    return compile_for_checks(model, learning_rate=0.1)
+
+
+@rubric("train_with_callbacks", 1,
+        "train_with_callbacks: trains the model for the given epochs with the validation data "
+        "and the callbacks given, and returns fit's History.")
+def trains_with_callbacks(ctx: Context) -> None:
+    import keras
+
+    class EpochCounter(keras.callbacks.Callback):
+        """Counts the epochs it is told about."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen = 0
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            self.seen += 1
+
+    model = _small_model()
+    before = [np.array(w) for w in model.get_weights()]
+    counter = EpochCounter()
+    train, validation = _flip_data(21)
+    history = ctx.student.train_with_callbacks(model, train, validation, 3, [counter],
+                                               verbose=0)
+    described = describe_history(history)
+    expect(described["is_history"], _("the keras History returned by model.fit is expected"))
+    for key in ("loss", "val_loss"):
+        expect(len(described["history"].get(key, [])) == 3,
+               _("the history should have 3 values of '{key}' (3 epochs asked, with validation "
+                 "data)").format(key=key))
+    expect(counter.seen == 3, _("a callback given was told about {seen} epochs, not 3: pass "
+                                "the callbacks on to fit").format(seen=counter.seen))
+    expect(any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(),
+                                                        strict=True)),
+           _("the model given was not trained (its weights did not change): fit that model"))
+
+
+@requirement("train_with_callbacks",
+             "train_with_callbacks: an EarlyStopping given ends the training before the epochs "
+             "asked and leaves the model with its best epoch's weights.")
+def stops_early(ctx: Context) -> None:
+    import keras
+
+    model = _small_model()
+    train, validation = _flip_data(21)
+    halt = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+    history = ctx.student.train_with_callbacks(model, train, validation, 30, [halt],
+                                               verbose=0)
+    losses = describe_history(history)["history"].get("val_loss", np.array([]))
+    expect(0 < len(losses) < 30, _("the training ran {epochs} of the 30 epochs asked; the "
+                                   "EarlyStopping given should have ended it sooner").format(
+        epochs=len(losses)))
+    kept = float(model.evaluate(validation, verbose=0, return_dict=True)["loss"])
+    expect(abs(kept - float(np.min(losses))) <= 1e-4,
+           _("after the early stop the model's validation loss is {got:.4f}, not the best "
+             "epoch's {best:.4f}: the best weights were not restored").format(
+               got=kept, best=float(np.min(losses))))
 
 
 # -- evaluate_predictions ------------------------------------------------------------------
