@@ -85,15 +85,12 @@ _LANE: dict[str, int | None] = {"pid": None, "status": None}
 def _reap(signum: int, frame: object) -> None:
     """Collect the supervisors that ended (their status reaches the grader by its pipe) and
     the lane, whose exit status becomes this server's."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        if pid == _LANE["pid"]:
-            _LANE["status"] = status
+    supervise.reap_all(_keep_lane_status)
+
+
+def _keep_lane_status(pid: int, status: int) -> None:
+    if pid == _LANE["pid"]:
+        _LANE["status"] = status
 
 
 def _pass_to_lane(signum: int, frame: object) -> None:

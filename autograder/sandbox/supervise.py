@@ -133,15 +133,18 @@ def kill_new_descendants(root: int, keep: set[tuple[int, int]], *, rounds: int =
     return len(killed)
 
 
-def reap_all() -> None:
-    """Collect every child that has ended, without waiting for the others."""
+def reap_all(ended: Callable[[int, int], None] | None = None) -> None:
+    """Collect every child that has ended, without waiting for the others; ``ended(pid,
+    status)`` is told of each (the fork server keeps its lane's exit status)."""
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        if ended is not None:
+            ended(pid, status)
 
 
 def supervise(start_worker: Callable[[], int], *, status_fd: int | None = None,
