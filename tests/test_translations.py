@@ -205,13 +205,13 @@ def test_the_neuron_heat_maps_may_be_titled_in_either_language():
     from cnnkit_student.checks.activations import (
         HEATMAP_SUPTITLES,
         HEATMAP_TITLES,
-        heatmaps_language,
         retitle_heatmaps,
+        suptitle_language,
     )
 
     assert set(HEATMAP_SUPTITLES) == set(HEATMAP_TITLES) == set(i18n.LANGUAGES)
-    assert heatmaps_language(HEATMAP_SUPTITLES["es"]) == "es"
-    assert heatmaps_language("Mapas de calor") == "en"  # compared with the English, and fails
+    assert suptitle_language(HEATMAP_SUPTITLES["es"], HEATMAP_SUPTITLES) == "es"
+    assert suptitle_language("Mapas de calor", HEATMAP_SUPTITLES) == "en"  # then fails there
     figure, axes = plt.subplots(1, 2, squeeze=False)
     image = axes[0, 0].imshow(np.eye(3), cmap="jet")
     figure.colorbar(image, ax=axes[0, 0])
@@ -231,13 +231,13 @@ def test_the_filter_and_activation_figure_may_be_titled_in_either_language():
     from cnnkit_student.checks.activations import (
         PAIRS_SUPTITLES,
         PAIRS_TITLES,
-        pairs_language,
         retitle_pairs,
+        suptitle_language,
     )
 
     assert set(PAIRS_SUPTITLES) == set(PAIRS_TITLES) == set(i18n.LANGUAGES)
-    assert pairs_language(PAIRS_SUPTITLES["es"]) == "es"
-    assert pairs_language("Filtros") == "en"  # compared with the English, and fails
+    assert suptitle_language(PAIRS_SUPTITLES["es"], PAIRS_SUPTITLES) == "es"
+    assert suptitle_language("Filtros", PAIRS_SUPTITLES) == "en"  # then fails there
     figure, axes = plt.subplots(2, 3, squeeze=False)
     for ax in axes.flat:
         ax.imshow(np.eye(3), cmap="gray")

@@ -19,9 +19,10 @@ from cnnkit_student.checks.activations import (
     CHOICE_STATISTICS,
     HEATMAP_COLUMNS,
     HEATMAP_NEURONS,
+    HEATMAP_SUPTITLES,
     heatmap_problems,
-    heatmaps_language,
     retitle_heatmaps,
+    suptitle_language,
 )
 
 # Heat maps are compared like the other heat-map figures (float32 data, min-max rescaled in
@@ -141,7 +142,7 @@ def _compare(student, reference, activation, statistics, neurons, columns) -> di
                                                          columns=columns),
                             "plot_neuron_heatmaps")
     drawn = reference.plot_neuron_heatmaps(activation, statistics, neurons, columns)
-    lang = heatmaps_language(figure.get("suptitle"))
+    lang = suptitle_language(figure.get("suptitle"), HEATMAP_SUPTITLES)
     if lang != "en":
         retitle_heatmaps(drawn, statistics, neurons, lang)
     expected = describe_and_close(drawn)

@@ -17,9 +17,10 @@ from autograder.i18n import _
 from autograder.suites.activations.conftest import activations_of, expect_value_error
 from cnnkit_student.checks.activations import (
     PAIRS_CHANNELS,
-    pairs_language,
-    pairs_size_problems,
+    PAIRS_SUPTITLES,
     retitle_pairs,
+    size_problems,
+    suptitle_language,
 )
 
 # Heat maps in float32 against the reference's float64 min-max rescaling, as for the other
@@ -34,12 +35,12 @@ def _compare(student, reference, kernel, activation, channels) -> list[str]:
     figure = student_figure(student.plot_filters_and_activations(kernel, activation, channels),
                             "plot_filters_and_activations")
     drawn = reference.plot_filters_and_activations(kernel, activation, channels)
-    lang = pairs_language(figure.get("suptitle"))
+    lang = suptitle_language(figure.get("suptitle"), PAIRS_SUPTITLES)
     if lang != "en":
         retitle_pairs(drawn, channels, lang)
     expected = describe_and_close(drawn)
     problems = compare_figures(figure, expected, atol=HEATMAP_ATOL, rms_tolerance=RMS_TOLERANCE)
-    return problems + pairs_size_problems(figure, expected)
+    return problems + size_problems(figure, expected)
 
 
 @pytest.mark.rubric(points=1, visibility="public")

@@ -358,13 +358,29 @@ STRONGEST_SUPTITLES = {"en": "Strongest channels by mean activation",
                        "es": "Canales más fuertes por activación media"}
 
 
+def suptitle_language(student_suptitle: str | None, suptitles: dict[str, str]) -> str:
+    """The course language whose contract suptitle (``suptitles``: language -> title) a
+    student's figure has; English otherwise (the figure is then compared with the English
+    reference, and its title is reported as different)."""
+    for lang, title in suptitles.items():
+        if student_suptitle == title:
+            return lang
+    return "en"
+
+
+def size_problems(figure: dict, expected: dict) -> list[str]:
+    """The figure's size against the expected one (where the contract fixes figsize)."""
+    if np.allclose(figure.get("size_inches", []), expected["size_inches"]):
+        return []
+    return [_("the figure is {got} inches, expected {expected} (figsize)").format(
+        got=figure.get("size_inches"), expected=list(expected["size_inches"]))]
+
+
 def strongest_expected(expected: Any, student_suptitle: str | None) -> dict:
     """The frozen reference figure titled as the student titled theirs, when that is one of
     the contract's titles (the English one otherwise)."""
-    for lang, title in STRONGEST_SUPTITLES.items():
-        if student_suptitle == title and lang != "en":
-            return expected[f"strongest_{lang}"]
-    return expected["strongest"]
+    lang = suptitle_language(student_suptitle, STRONGEST_SUPTITLES)
+    return expected["strongest" if lang == "en" else f"strongest_{lang}"]
 
 
 @rubric("plot_strongest_channels", 1,
@@ -443,14 +459,6 @@ HEATMAP_TITLES = {"en": "neuron {neuron}\nmean {mean:.3f}, max {max:.3f}",
 HEATMAP_NEURONS, HEATMAP_COLUMNS = [5, 0, 11, 3, 8], 3
 
 
-def heatmaps_language(student_suptitle: str | None) -> str:
-    """The course language whose suptitle a student's heat-map figure has ("en" otherwise)."""
-    for lang, title in HEATMAP_SUPTITLES.items():
-        if student_suptitle == title:
-            return lang
-    return "en"
-
-
 def retitle_heatmaps(figure: Any, statistics: dict, neurons: Any, lang: str) -> None:
     """Write a reference heat-map figure's suptitle and titles in ``lang`` (in place)."""
     maps = [ax for ax in figure.axes if not hasattr(ax, "_colorbar")
@@ -465,10 +473,7 @@ def retitle_heatmaps(figure: Any, statistics: dict, neurons: Any, lang: str) -> 
 def heatmap_problems(figure: dict, expected: dict, neurons: Any) -> list[str]:
     """What a heat-map figure lacks besides what ``compare_figures`` sees: its size, and one
     colour bar beside each heat map, in that map's cell."""
-    problems = []
-    if not np.allclose(figure.get("size_inches", []), expected["size_inches"]):
-        problems.append(_("the figure is {got} inches, expected {expected} (figsize)").format(
-            got=figure.get("size_inches"), expected=list(expected["size_inches"])))
+    problems = size_problems(figure, expected)
 
     def cells(axes: list[dict], bars: bool) -> list:
         return sorted((ax["grid"]["row"], ax["grid"]["col"]) for ax in axes
@@ -492,7 +497,7 @@ def neuron_heatmaps(ctx: Context) -> None:
                                               HEATMAP_NEURONS, columns=HEATMAP_COLUMNS)
     expect(isinstance(result, Figure), _("plot_neuron_heatmaps must return a matplotlib Figure"))
     figure = describe_figure(result)
-    lang = heatmaps_language(figure.get("suptitle"))
+    lang = suptitle_language(figure.get("suptitle"), HEATMAP_SUPTITLES)
     expected = ctx.expected["heatmaps" if lang == "en" else f"heatmaps_{lang}"]
     problems = compare_figures(figure, expected, atol=HEATMAP_ATOL, rms_tolerance=None)
     problems += heatmap_problems(figure, expected, HEATMAP_NEURONS)
@@ -511,15 +516,6 @@ PAIRS_TITLES = {"en": ("filter {channel}", "activation {channel}"),
 PAIRS_CHANNELS = [9, 1, 6]
 
 
-def pairs_language(student_suptitle: str | None) -> str:
-    """The course language whose suptitle a student's filter/activation figure has ("en"
-    otherwise)."""
-    for lang, title in PAIRS_SUPTITLES.items():
-        if student_suptitle == title:
-            return lang
-    return "en"
-
-
 def retitle_pairs(figure: Any, channels: Any, lang: str) -> None:
     """Write a reference filter/activation figure's titles and suptitle in ``lang`` (in
     place): column ``i`` belongs to ``channels[i]``."""
@@ -531,14 +527,6 @@ def retitle_pairs(figure: Any, channels: Any, lang: str) -> None:
                                channels, strict=True):
             ax.set_title(title.format(channel=int(channel)))
     figure.suptitle(PAIRS_SUPTITLES[lang])
-
-
-def pairs_size_problems(figure: dict, expected: dict) -> list[str]:
-    """The figure's size against the expected one (the contract fixes figsize)."""
-    if np.allclose(figure.get("size_inches", []), expected["size_inches"]):
-        return []
-    return [_("the figure is {got} inches, expected {expected} (figsize)").format(
-        got=figure.get("size_inches"), expected=list(expected["size_inches"]))]
 
 
 @rubric("plot_filters_and_activations", 1,
@@ -553,10 +541,10 @@ def filters_and_activations(ctx: Context) -> None:
     expect(isinstance(result, Figure),
            _("plot_filters_and_activations must return a matplotlib Figure"))
     figure = describe_figure(result)
-    lang = pairs_language(figure.get("suptitle"))
+    lang = suptitle_language(figure.get("suptitle"), PAIRS_SUPTITLES)
     expected = ctx.expected["pairs" if lang == "en" else f"pairs_{lang}"]
     problems = compare_figures(figure, expected, atol=HEATMAP_ATOL, rms_tolerance=None)
-    problems += pairs_size_problems(figure, expected)
+    problems += size_problems(figure, expected)
     expect(not problems, "; ".join(problems))
 
 
