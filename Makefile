@@ -23,10 +23,11 @@ demo: $(STAMP)
 CNNKIT_TEST_MIRROR ?= $(abspath ../shared/datasets)
 
 # The whole test suite of the kit (pytest's "no tests collected" counts as a failure), in
-# two processes; each test file stays in one process (its module fixtures are built once), and
+# two processes; each test file stays in one process (its module fixtures are built once; the
+# longest files first, tests/conftest.py), and
 # the gradings of the bundled examples are shared between the processes (tests/conftest.py).
 test: $(STAMP) browser
-	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 2 --dist loadfile --durations=30; code=$$?; \
+	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is misconfigured"; fi; \
 	exit $$code
 

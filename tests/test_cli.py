@@ -8,6 +8,8 @@ import sys
 
 from grading import ROOT
 
+from autograder.assignments import ASSIGNMENTS
+
 
 def _cnnkit(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -24,9 +26,17 @@ def test_data_names_the_mnist_source_that_would_be_used():
 
 
 def test_release_check_passes_on_the_committed_notebooks():
+    """The references, every language's releases and the examples are in sync (the one run
+    of the whole release in the kit's tests: it starts nbgrader once per notebook)."""
     completed = _cnnkit("release", "--check")
     assert completed.returncode == 0, completed.stdout + completed.stderr[-2000:]
     assert "OUT OF SYNC" not in completed.stdout
+    in_sync = {line.split(": ")[0] for line in completed.stdout.splitlines()
+               if line.endswith(": in sync")}
+    for assignment in ASSIGNMENTS:
+        assert {f"solutions/{assignment}", f"assignments/{assignment}",
+                f"solutions/es/{assignment}", f"assignments/es/{assignment}"} <= in_sync, (
+            f"{assignment}: a language's reference or release is missing from the check")
 
 
 def test_check_exits_non_zero_when_any_public_check_fails():
