@@ -101,7 +101,8 @@ def test_comparison_passes_its_seed_to_every_pca(student, reference, wide_split)
     check_structure(scores, _("embeddings of 600 numbers"))
     wrong = first_difference(scores, expected, within)
     assert wrong is None, (
-        _("with seed={seed}, {name}'s {split} accuracy differs from the reference's: pass the "
-          "seed on to every pipeline, where it is the PCA's random_state").format(
+        _("with seed={seed}, {name}'s {split} accuracy differs from the reference's: check "
+          "its settings in the table, and that the seed reaches every pipeline, where it is "
+          "the PCA's random_state").format(
             seed=WIDE_SEED, name=wrong[0], split=wrong[1])
     )

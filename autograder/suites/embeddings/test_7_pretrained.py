@@ -249,6 +249,6 @@ def test_pretrained_route_embeds_and_compares_with_pca_100(student, worker, refe
     wrong = first_difference(scores, wanted, tolerance(split[3]))
     assert wrong is None, (
         _("on EfficientNetB0's embeddings with n_components=100, {name}'s {split} accuracy "
-          "differs from the reference's: pass n_components and seed on to every "
-          "pipeline").format(name=wrong[0], split=wrong[1])
+          "differs from the reference's: check its settings in the table, and that "
+          "n_components and seed reach every pipeline").format(name=wrong[0], split=wrong[1])
     )
