@@ -137,11 +137,12 @@ def model_summary(model) -> dict:
 
 def directory_iterator(directory: str, *, target_size: tuple[int, int], batch_size: int,
                        shuffle: bool, seed: int, color_mode: str = "grayscale",
-                       class_mode: str = "sparse", batches_read: int = 0):
+                       class_mode: str = "sparse", batches_read: int = 0,
+                       rescale: bool = True):
     """A Keras ``DirectoryIterator`` (``flow_from_directory``) over ``directory``, pixels
-    scaled by 1/255, integer labels (``class_mode="sparse"``) or one-hot ones
-    (``"categorical"``), with ``batches_read`` batches already drawn from it (an iterator
-    someone used before).
+    scaled by 1/255 (or, ``rescale=False``, left in [0, 255], as EfficientNet takes them),
+    integer labels (``class_mode="sparse"``) or one-hot ones (``"categorical"``), with
+    ``batches_read`` batches already drawn from it (an iterator someone used before).
 
     ``directory`` must be readable by the worker: in a sandboxed worker, under its handover
     folder (``Worker.handover_dir``).
@@ -150,7 +151,7 @@ def directory_iterator(directory: str, *, target_size: tuple[int, int], batch_si
 
     if class_mode not in ("sparse", "categorical"):
         raise ValueError(f"class_mode {class_mode!r}")
-    iterator = ImageDataGenerator(rescale=1.0 / 255).flow_from_directory(
+    iterator = ImageDataGenerator(rescale=1.0 / 255 if rescale else None).flow_from_directory(
         str(directory), target_size=tuple(int(v) for v in target_size),
         color_mode=color_mode, class_mode=class_mode, batch_size=int(batch_size),
         shuffle=bool(shuffle), seed=int(seed),
@@ -158,6 +159,13 @@ def directory_iterator(directory: str, *, target_size: tuple[int, int], batch_si
     for _batch in range(int(batches_read)):
         next(iterator)
     return iterator
+
+
+def model_outputs(model, images) -> np.ndarray:
+    """A Keras model's outputs on ``images``, the model called in inference mode: the same
+    numbers as ``model.predict``, without the tracing ``predict`` does first (a second or more
+    for EfficientNetB0)."""
+    return np.asarray(model(np.asarray(images, dtype=np.float32), training=False))
 
 
 def iterator_order(iterator) -> dict:
@@ -422,6 +430,7 @@ TOOLS = {
     "model_summary": model_summary,
     "directory_iterator": directory_iterator,
     "iterator_order": iterator_order,
+    "model_outputs": model_outputs,
     "seeded_classifier": seeded_classifier,
     "fitted_classifier": fitted_classifier,
     "describe_pipeline": describe_pipeline,

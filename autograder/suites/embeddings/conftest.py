@@ -106,18 +106,20 @@ def cats_dogs_embeddings(grading_record) -> budget.Embeddings:
 
 @dataclass(frozen=True)
 class ImageTree:
-    """A folder of small grayscale PNGs, one sub-folder per class, kept as bytes here; and,
-    in the iterator's file order, each image's pixels (n, side*side) and its class index."""
+    """A folder of PNGs (grayscale or RGB), one sub-folder per class, kept as bytes here; and,
+    in the iterator's file order, each image's pixels (flattened, float64) and its class
+    index."""
 
     files: dict[str, bytes]  # path relative to the tree's root -> PNG bytes
     pixels: np.ndarray
     labels: np.ndarray
+    folder: str = "embedding-tree"  # the tree's name in a worker's handover folder
 
     def in_worker(self, worker) -> str:
         """Write the tree into ``worker``'s handover folder (the only folder of the grader's
         a sandboxed worker can read) and return its path there. A restarted worker has a new,
         empty handover folder, so this is called just before each use."""
-        root = worker.handover_dir / "embedding-tree"
+        root = worker.handover_dir / self.folder
         if not root.is_dir():
             partial = root.with_name(f"{root.name}.partial")
             for relative, data in self.files.items():
@@ -127,22 +129,33 @@ class ImageTree:
         return str(root)
 
 
+def image_tree_of(classes: dict[str, list[np.ndarray]], folder: str = "embedding-tree"
+                  ) -> ImageTree:
+    """An :class:`ImageTree` of uint8 images, ``{class name: images}``, each image (h, w)
+    (grayscale) or (h, w, 3) (RGB). Zero-padded file names: the iterator's sorted file order
+    is class by class (names sorted), each class's images in the order given."""
+    files, pixels, labels = {}, [], []
+    for label, name in enumerate(sorted(classes)):
+        digits = max(2, len(str(len(classes[name]) - 1)))
+        for number, image in enumerate(classes[name]):
+            buffer = io.BytesIO()
+            Image.fromarray(image).save(buffer, format="PNG")
+            files[f"{name}/{name}_{number:0{digits}d}.png"] = buffer.getvalue()
+            pixels.append(image.reshape(-1).astype(np.float64))
+            labels.append(label)
+    return ImageTree(files, np.stack(pixels), np.asarray(labels, dtype=np.int64), folder)
+
+
 @pytest.fixture(scope="session")
 def image_tree() -> ImageTree:
-    """The iterator checks' image tree.
+    """The iterator checks' image tree: small grayscale PNGs.
 
     Every image is distinct random noise (lossless PNG), so an embedding that is the
     flattened image tells which file it came from.
     """
     rng = np.random.default_rng(17)
-    files, pixels, labels = {}, [], []
-    for label, (name, count) in enumerate(sorted(TREE_CLASSES.items())):
-        # Zero-padded names: the iterator's sorted file order is the order written here.
-        for number in range(count):
-            image = rng.integers(0, 256, size=(TREE_SIDE, TREE_SIDE), dtype=np.uint8)
-            buffer = io.BytesIO()
-            Image.fromarray(image).save(buffer, format="PNG")
-            files[f"{name}/{name}_{number:02d}.png"] = buffer.getvalue()
-            pixels.append(image.reshape(-1).astype(np.float64))
-            labels.append(label)
-    return ImageTree(files, np.stack(pixels), np.asarray(labels, dtype=np.int64))
+    return image_tree_of({
+        name: [rng.integers(0, 256, size=(TREE_SIDE, TREE_SIDE), dtype=np.uint8)
+               for _number in range(count)]
+        for name, count in sorted(TREE_CLASSES.items())
+    })
