@@ -24,11 +24,13 @@ from autograder.nbgrader_bridge import rubric
 
 pytestmark = pytest.mark.slow
 
-# Full marks, and one failing example per assignment with the points it earns in English, as
-# the examples' own tests state them: the same checks must fail in Spanish.
-FAILING_EXAMPLE = {"01_mnist_cnn": "wrong_padding", "02_cats_dogs": "softmax_output",
-                   "03_activations": "alpha_swapped", "04_embeddings": "no_component_cap"}
-FULL_MARKS = {a: example_points(a, "reference") for a in FAILING_EXAMPLE}
+# Full marks, and failing examples with the points they earn in English, as the examples' own
+# tests state them: the same checks must fail in Spanish, with Spanish messages. Every rubric
+# line of the four assignments is compared on the references; the failing messages on two
+# assignments (each failing example is one more full grading; that every message has its
+# translation is tests/test_translations.py's).
+FAILING_EXAMPLE = {"01_mnist_cnn": "wrong_padding", "03_activations": "alpha_swapped"}
+FULL_MARKS = {a: example_points(a, "reference") for a in ASSIGNMENTS}
 FAILING = {a: (example, example_points(a, example)) for a, example in FAILING_EXAMPLE.items()}
 
 
@@ -49,13 +51,14 @@ def spanish_submission(assignment, *, only: str | None = None):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
     """One ``cnnkit grade --lang es`` batch: each assignment's Spanish release with the
-    reference's answers filled in, and one failing example; its out folder and results."""
+    reference's answers filled in, and the failing examples; its out folder and results."""
     folder = tmp_path_factory.mktemp("spanish-submissions")
     for assignment in ASSIGNMENTS.values():
-        example = FAILING[assignment.id][0]
         nbformat.write(spanish_submission(assignment), folder / f"{assignment.id}-reference.ipynb")
-        shutil.copy(assignment.examples_dir / f"{example}.ipynb",
-                    folder / f"{assignment.id}-{example}.ipynb")
+        if assignment.id in FAILING:
+            example = FAILING[assignment.id][0]
+            shutil.copy(assignment.examples_dir / f"{example}.ipynb",
+                        folder / f"{assignment.id}-{example}.ipynb")
     out = tmp_path_factory.mktemp("spanish-out")
     return out, grade_folder(folder, out, extra_args=["--lang", "es"])
 
@@ -65,15 +68,27 @@ def spanish(graded) -> dict[str, dict]:
     return graded[1]
 
 
+def _rubric_lines_are_spanish(result: dict, english: dict) -> None:
+    by_id = {t["tags"][0]: t for t in english["tests"]}
+    assert {t["tags"][0] for t in result["tests"]} == set(by_id)
+    for test in result["tests"]:
+        original = by_id[test["tags"][0]]
+        with language("es"):
+            assert test["name"] == translated(original["name"]) != original["name"], (
+                "the rubric line is not in Spanish")
+
+
 @pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
-def test_the_spanish_reference_earns_full_points(spanish, assignment):
+def test_the_spanish_reference_earns_full_points_on_spanish_rubric_lines(
+        spanish, graded_examples, assignment):
     result = spanish[f"{assignment}-reference"]
     assert result["extra_data"]["lang"] == "es"
     assert result["score"] == result["max_score"] == FULL_MARKS[assignment], (
         [t["output"] for t in result["tests"] if t.get("status") == "failed"])
+    _rubric_lines_are_spanish(result, graded_examples(assignment)["reference"])
 
 
-@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+@pytest.mark.parametrize("assignment", sorted(FAILING))
 def test_an_example_graded_in_spanish_fails_the_same_checks_as_in_english(
         spanish, graded_examples, assignment):
     example, points = FAILING[assignment]
@@ -81,13 +96,11 @@ def test_an_example_graded_in_spanish_fails_the_same_checks_as_in_english(
     result = spanish[f"{assignment}-{example}"]
     assert result["score"] == english["score"] == points
     assert failed(result) == failed(english) and failed(result)
+    _rubric_lines_are_spanish(result, english)
     by_id = {t["tags"][0]: t for t in english["tests"]}
     for test in result["tests"]:
-        original = by_id[test["tags"][0]]
-        with language("es"):
-            assert test["name"] == translated(original["name"]) != original["name"], (
-                "the rubric line is not in Spanish")
         if test.get("status") == "failed":
+            original = by_id[test["tags"][0]]
             assert test["output"] != original["output"], f"{test['name']}: message in English"
 
 
