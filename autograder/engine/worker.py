@@ -13,10 +13,10 @@ handle to them and may call their methods or ask for a plain description of them
 from __future__ import annotations
 
 import builtins
+import collections
 import os
 import resource
 import sys
-import traceback
 import types
 import warnings
 from typing import Any
@@ -156,19 +156,31 @@ def repr_safe(value: Any) -> str:
         return f"<{type(value).__name__}>"
 
 
+def _student_frames(tb: types.TracebackType | None, keep: int = 8) -> list[tuple[str, int, str]]:
+    """The last ``keep`` frames of a traceback that ran in the student's cells, as (cell, line,
+    function). The traceback is walked, not extracted: a runaway recursion leaves a million
+    frames, which ``traceback.extract_tb`` takes seconds to read (source lines included)."""
+    kept: collections.deque = collections.deque(maxlen=keep)
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.startswith("<cell "):
+            kept.append((code.co_filename, tb.tb_lineno, code.co_name))
+        tb = tb.tb_next
+    return list(kept)
+
+
 def describe_exception(error: BaseException) -> dict:
     """Plain description of an exception, keeping only frames from the student's cells."""
-    frames = traceback.extract_tb(error.__traceback__)
-    student = [f for f in frames if f.filename.startswith("<cell ")]
+    student = _student_frames(error.__traceback__)
     if isinstance(error, SyntaxError) and (error.filename or "").startswith("<cell "):
         line = error.lineno
     else:
-        line = student[-1].lineno if student else None
+        line = student[-1][1] if student else None
     return {
         "type": type(error).__name__,
         "message": str(error)[:2000],
         "line": line,
-        "traceback": [f"{f.filename}, line {f.lineno}, in {f.name}" for f in student][-8:],
+        "traceback": [f"{cell}, line {number}, in {name}" for cell, number, name in student],
         "not_implemented": isinstance(error, NotImplementedError),
         "memory": isinstance(error, MemoryError),
     }
