@@ -77,38 +77,66 @@ class TranslateProse:
 
 
 class GenerateAssignment:
-    """Run ``nbgrader generate_assignment`` on a reference, in a scratch course directory,
-    for a course in ``lang`` (the course's settings read the language from ``CNNKIT_LANG``)."""
+    """Run ``nbgrader generate_assignment`` on references, in a scratch course directory,
+    for a course in ``lang`` (the course's settings read the language from ``CNNKIT_LANG``).
+
+    One nbgrader process releases every reference it is given: most of its time is its own
+    start-up.
+    """
 
     def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:
         self.lang = lang
 
-    def apply(self, assignment: Assignment, solution_text: str) -> str:
+    def apply(self, references: dict[str, tuple[Assignment, str]]
+              ) -> tuple[dict[str, str], dict[str, str]]:
+        """Release each reference.
+
+        Parameters
+        ----------
+        references : dict
+            ``{assignment id: (assignment, reference notebook text)}``.
+
+        Returns
+        -------
+        released : dict
+            ``{assignment id: released notebook text}``.
+        problems : dict
+            ``{assignment id: why nbgrader did not release it}`` (nbgrader's output).
+        """
         with tempfile.TemporaryDirectory(prefix="cnnkit-release-") as scratch:
             course = Path(scratch)
-            source = course / "solutions" / assignment.id
-            source.mkdir(parents=True)
-            (source / assignment.notebook).write_text(solution_text, encoding="utf-8")
+            for assignment, solution_text in references.values():
+                source = course / "solutions" / assignment.id
+                source.mkdir(parents=True)
+                (source / assignment.notebook).write_text(solution_text, encoding="utf-8")
             # the course's own settings, found in the course folder (not beside the package,
             # which is site-packages when the kit is installed from a wheel)
             shutil.copy(find_course() / "nbgrader_config.py", course / "nbgrader_config.py")
+            # nbgrader globs the assignment id in the source folder: "*" is every reference
+            wanted = next(iter(references)) if len(references) == 1 else "*"
             completed = subprocess.run(
-                [sys.executable, "-m", "nbgrader", "generate_assignment", assignment.id,
+                [sys.executable, "-m", "nbgrader", "generate_assignment", wanted,
                  "--no-db", "--force", f"--CourseDirectory.root={course}",
                  # whatever language the course's settings choose, this scratch course holds
-                 # one reference in solutions/ and gets its release in assignments/
+                 # the references in solutions/ and gets their releases in assignments/
                  "--CourseDirectory.source_directory=solutions",
                  "--CourseDirectory.release_directory=assignments"],
                 cwd=course, capture_output=True, text=True, check=False,
                 env={**os.environ, "CNNKIT_LANG": self.lang},
             )
-            released = course / "assignments" / assignment.id / assignment.notebook
-            if completed.returncode != 0 or not released.exists():
-                raise RuntimeError(
-                    f"nbgrader generate_assignment failed for {assignment.id}:\n"
-                    + completed.stdout[-3000:] + completed.stderr[-3000:]
-                )
-            return released.read_text(encoding="utf-8")
+            released = {}
+            for assignment_id, (assignment, _text) in references.items():
+                path = course / "assignments" / assignment_id / assignment.notebook
+                if path.exists():
+                    released[assignment_id] = path.read_text(encoding="utf-8")
+            failed = sorted(set(references) - set(released))
+            if completed.returncode != 0 and not failed:  # nbgrader failed, no one to blame
+                failed = sorted(references)
+                released = {}
+            output = completed.stdout[-3000:] + completed.stderr[-3000:]
+            return released, {assignment_id: (
+                f"nbgrader generate_assignment failed ({self.lang}):\n{output}")
+                for assignment_id in failed}
 
 
 class CheckNoSolutionLeft:
@@ -130,45 +158,67 @@ def _write_or_compare(target: Path, text: str, check: bool) -> bool:
     return current == text
 
 
-def release_assignment(assignment: Assignment, *, check: bool = False,
-                       languages: tuple[str, ...] = LANGUAGES) -> dict[str, bool]:
-    """Sync the reference's test cells and write (or with ``check``, compare) the releases.
+def release_assignments(assignments: list[Assignment], *, check: bool = False,
+                        languages: tuple[str, ...] = LANGUAGES
+                        ) -> tuple[dict[str, bool], dict[str, str]]:
+    """Sync the references' test cells and write (or with ``check``, compare) the releases.
 
     Parameters
     ----------
-    assignment : Assignment
+    assignments : list of Assignment
     check : bool
         Only compare with the files on disk.
     languages : tuple of str
-        The languages to release (the English reference is always synced).
+        The languages to release (the English references are always synced).
 
     Returns
     -------
-    dict
-        ``{path: already in sync}`` for the reference and each language's files.
+    synced : dict
+        ``{path: already in sync}`` for each reference and each language's files.
+    problems : dict
+        ``{assignment id: why it could not be released}``; the others are released.
     """
-    original = assignment.solution_path.read_text(encoding="utf-8")
-    solution_text = SyncGradeCells().apply(assignment, original)
-    synced = {f"solutions/{assignment.id}": _write_or_compare(
-        assignment.solution_path, solution_text, check)}
-    references = {}
-    for lang in languages:
-        references[lang] = solution_text
-        if lang != DEFAULT_LANGUAGE:
-            references[lang] = TranslateProse(lang).apply(assignment, solution_text)
-            synced[f"solutions/{lang}/{assignment.id}"] = _write_or_compare(
-                assignment.solution_path_in(lang), references[lang], check)
-    # One nbgrader process per language, side by side: each spends its seconds starting up.
+    synced: dict[str, bool] = {}
+    problems: dict[str, str] = {}
+    references: dict[str, dict[str, tuple[Assignment, str]]] = {lang: {} for lang in languages}
+    for assignment in assignments:
+        try:
+            original = assignment.solution_path.read_text(encoding="utf-8")
+            solution_text = SyncGradeCells().apply(assignment, original)
+            translated = {lang: TranslateProse(lang).apply(assignment, solution_text)
+                          for lang in languages if lang != DEFAULT_LANGUAGE}
+        except ValueError as error:
+            problems[assignment.id] = str(error)
+            continue
+        synced[f"solutions/{assignment.id}"] = _write_or_compare(
+            assignment.solution_path, solution_text, check)
+        for lang in languages:
+            text = translated.get(lang, solution_text)
+            if lang != DEFAULT_LANGUAGE:
+                synced[f"solutions/{lang}/{assignment.id}"] = _write_or_compare(
+                    assignment.solution_path_in(lang), text, check)
+            references[lang][assignment.id] = (assignment, text)
+    # One nbgrader process per language for every reference, the languages side by side.
     with ThreadPoolExecutor(max_workers=len(languages) or 1) as pool:
         generated = dict(zip(languages, pool.map(
-            lambda lang: GenerateAssignment(lang).apply(assignment, references[lang]),
-            languages), strict=True))
-    for lang in languages:
-        folder = assignment.id if lang == DEFAULT_LANGUAGE else f"{lang}/{assignment.id}"
-        released = CheckNoSolutionLeft().apply(assignment, generated[lang])
-        synced[f"assignments/{folder}"] = _write_or_compare(
-            assignment.release_path_in(lang), released, check)
-    return synced
+            lambda lang: GenerateAssignment(lang).apply(references[lang]), languages),
+            strict=True))
+    for _released, failed in generated.values():
+        for assignment_id, why in failed.items():
+            problems.setdefault(assignment_id, why)
+    for assignment in assignments:
+        if assignment.id in problems:
+            continue
+        try:
+            for lang in languages:
+                folder = assignment.id if lang == DEFAULT_LANGUAGE else f"{lang}/{assignment.id}"
+                released = CheckNoSolutionLeft().apply(assignment,
+                                                       generated[lang][0][assignment.id])
+                synced[f"assignments/{folder}"] = _write_or_compare(
+                    assignment.release_path_in(lang), released, check)
+        except ValueError as error:
+            problems[assignment.id] = str(error)
+    return synced, problems
 
 
 def release_all(*, check: bool = False,
@@ -180,16 +230,12 @@ def release_all(*, check: bool = False,
     RuntimeError
         After releasing all the others, naming each assignment that could not be released.
     """
-    synced: dict[str, bool] = {}
-    problems = []
-    for assignment in ASSIGNMENTS.values():
-        try:
-            synced.update(release_assignment(assignment, check=check, languages=languages))
-        except (ValueError, RuntimeError) as error:
-            problems.append(f"{assignment.id}: {error}")
+    synced, problems = release_assignments(list(ASSIGNMENTS.values()), check=check,
+                                           languages=languages)
     synced.update(release_documents(check=check, languages=languages))
     if problems:
-        raise RuntimeError("could not release:\n" + "\n".join(problems))
+        raise RuntimeError("could not release:\n" + "\n".join(
+            f"{assignment_id}: {why}" for assignment_id, why in problems.items()))
     return synced
 
 

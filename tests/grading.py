@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # The cats-vs-dogs mirror of the tests that need real photos is an explicit setting: the
@@ -71,3 +73,20 @@ def example_points(assignment: str, example: str) -> float:
     built on it, the Spanish course): they follow when the assignment's points change."""
     tests = importlib.import_module(f"test_assignment_{assignment[:2]}")
     return tests.EXPECTED[example][0]
+
+
+def spanish_submission(assignment, *, only: str | None = None, blank: bool = False):
+    """What a student of the Spanish course hands in: the Spanish release, answered (with
+    ``only``, just that function; the other answer cells keep their stubs), or as released
+    (``blank``)."""
+    from autograder.examples import submitted
+
+    released = nbformat.read(assignment.release_path_in("es"), as_version=4)
+    notebook = submitted(released,
+                         nbformat.read(assignment.solution_path_in("es"), as_version=4), None)
+    if only or blank:
+        for answer, stub in zip(notebook.cells, released.cells, strict=True):
+            if (stub.get("metadata", {}).get("nbgrader", {}).get("solution")
+                    and (blank or f"def {only}(" not in stub.source)):
+                answer.source = stub.source
+    return notebook

@@ -100,7 +100,7 @@ def broken(tmp_path_factory) -> dict[str, dict]:
     # A file that is not even JSON cannot say which assignment it is for: the instructor
     # names the assignment of the batch, as the README says.
     return grade_folder(folder, tmp_path_factory.mktemp("graded-broken"),
-                        env={"CNNKIT_CALL_TIMEOUT": "20"}, assignment=ASSIGNMENT.id)
+                        env={"CNNKIT_CALL_TIMEOUT": "10"}, assignment=ASSIGNMENT.id)
 
 
 def test_the_reference_scores_full_marks(examples):
@@ -182,7 +182,7 @@ def test_a_function_that_never_returns_times_out_and_the_rest_is_graded(broken):
     assert failed(result) == {"test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes"}
     assert result["score"] == FULL_MARKS - 1
     message = output_of(result, "test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes")
-    assert "did not finish within 20 s" in message
+    assert "did not finish within 10 s" in message
 
 
 def test_a_memory_blow_up_is_stopped_by_the_cap_and_the_rest_is_graded(broken):

@@ -4,6 +4,7 @@ in a real browser) is Spanish."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -13,48 +14,42 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading import ROOT, example_points, failed, grade_folder
+from grading import ROOT, example_points, failed, grade_folder, spanish_submission
 from test_nbgrader import _grade_cells, _nbgrader
 from test_report import chromium_path
 
 from autograder.assignments import ASSIGNMENTS
-from autograder.examples import submitted
+from autograder.engine.notebook import load_submission
 from autograder.i18n import language, translated
 from autograder.nbgrader_bridge import rubric
 
 pytestmark = pytest.mark.slow
 
-# Full marks, and failing examples with the points they earn in English, as the examples' own
-# tests state them: the same checks must fail in Spanish, with Spanish messages. Every rubric
-# line of the four assignments is compared on the references; the failing messages on two
-# assignments (each failing example is one more full grading; that every message has its
-# translation is tests/test_translations.py's).
+# What is graded in Spanish, in one batch: every assignment's Spanish release handed in blank
+# (each check runs and fails: every rubric line of the four assignments is compared), the 01
+# Spanish reference (full marks), and failing examples with the points they earn in English,
+# as the examples' own tests state them (the same checks must fail, with Spanish messages;
+# that every message has its translation is tests/test_translations.py's). That the other
+# Spanish references earn full marks follows from what the grader runs: their code is the
+# English reference's (compared below), which tests/test_assignment_<NN>.py grades to full
+# marks, and a regrade of the same code gives the same score.
+GRADED_REFERENCE = "01_mnist_cnn"
 FAILING_EXAMPLE = {"01_mnist_cnn": "wrong_padding", "03_activations": "alpha_swapped"}
-FULL_MARKS = {a: example_points(a, "reference") for a in ASSIGNMENTS}
+FULL_MARKS = example_points(GRADED_REFERENCE, "reference")
 FAILING = {a: (example, example_points(a, example)) for a, example in FAILING_EXAMPLE.items()}
-
-
-def spanish_submission(assignment, *, only: str | None = None):
-    """What a student of the Spanish course hands in: the Spanish release, answered (with
-    ``only``, just that function; the other answer cells keep their stubs)."""
-    released = nbformat.read(assignment.release_path_in("es"), as_version=4)
-    notebook = submitted(released,
-                         nbformat.read(assignment.solution_path_in("es"), as_version=4), None)
-    if only:
-        for answer, stub in zip(notebook.cells, released.cells, strict=True):
-            if (stub.get("metadata", {}).get("nbgrader", {}).get("solution")
-                    and f"def {only}(" not in stub.source):
-                answer.source = stub.source
-    return notebook
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
-    """One ``cnnkit grade --lang es`` batch: each assignment's Spanish release with the
-    reference's answers filled in, and the failing examples; its out folder and results."""
+    """One ``cnnkit grade --lang es`` batch: each assignment's Spanish release handed in
+    blank, the 01 Spanish reference, and the failing examples; its out folder and results."""
     folder = tmp_path_factory.mktemp("spanish-submissions")
     for assignment in ASSIGNMENTS.values():
-        nbformat.write(spanish_submission(assignment), folder / f"{assignment.id}-reference.ipynb")
+        nbformat.write(spanish_submission(assignment, blank=True),
+                       folder / f"{assignment.id}-blank.ipynb")
+        if assignment.id == GRADED_REFERENCE:
+            nbformat.write(spanish_submission(assignment),
+                           folder / f"{assignment.id}-reference.ipynb")
         if assignment.id in FAILING:
             example = FAILING[assignment.id][0]
             shutil.copy(assignment.examples_dir / f"{example}.ipynb",
@@ -68,24 +63,83 @@ def spanish(graded) -> dict[str, dict]:
     return graded[1]
 
 
-def _rubric_lines_are_spanish(result: dict, english: dict) -> None:
-    by_id = {t["tags"][0]: t for t in english["tests"]}
-    assert {t["tags"][0] for t in result["tests"]} == set(by_id)
+def _rubric_lines_are_spanish(result: dict, english: dict[str, str]) -> None:
+    """Each test of ``result`` has the Spanish line of ``english`` (test -> English line)."""
+    assert {t["tags"][0] for t in result["tests"]} == set(english)
     for test in result["tests"]:
-        original = by_id[test["tags"][0]]
+        original = english[test["tags"][0]]
         with language("es"):
-            assert test["name"] == translated(original["name"]) != original["name"], (
+            assert test["name"] == translated(original) != original, (
                 "the rubric line is not in Spanish")
 
 
+def _english_lines(result: dict) -> dict[str, str]:
+    return {t["tags"][0]: t["name"] for t in result["tests"]}
+
+
+def _graded_code(notebook_path: Path) -> list[str]:
+    """What the grader runs from a notebook, statement by statement, docstrings and comments
+    aside (the prose a translation changes)."""
+    submission = load_submission(notebook_path)
+    assert not submission.problems, submission.summary()
+    statements = []
+    for cell in submission.cells:
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                first = node.body[0] if node.body else None
+                if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                        and isinstance(first.value.value, str)):
+                    node.body = node.body[1:] or [ast.Pass()]
+        statements.extend(ast.dump(statement) for statement in tree.body)
+    return statements
+
+
 @pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_the_spanish_reference_hands_the_grader_the_english_references_code(
+        assignment, tmp_path):
+    """The Spanish release answered with the Spanish reference's solutions gives the grader
+    the code of the English reference example, statement for statement."""
+    spanish_notebook = tmp_path / "es.ipynb"
+    nbformat.write(spanish_submission(ASSIGNMENTS[assignment]), spanish_notebook)
+    english = _graded_code(ASSIGNMENTS[assignment].examples_dir / "reference.ipynb")
+    assert english, "the English reference defines nothing"
+    assert _graded_code(spanish_notebook) == english
+
+
+def test_the_code_comparison_sees_a_one_word_change():
+    """The comparison above would catch a translation that changed the code: 01's
+    wrong_padding example differs from the reference by one padding argument."""
+    examples = ASSIGNMENTS["01_mnist_cnn"].examples_dir
+    assert (_graded_code(examples / "wrong_padding.ipynb")
+            != _graded_code(examples / "reference.ipynb"))
+
+
 def test_the_spanish_reference_earns_full_points_on_spanish_rubric_lines(
-        spanish, graded_examples, assignment):
-    result = spanish[f"{assignment}-reference"]
+        spanish, graded_examples):
+    result = spanish[f"{GRADED_REFERENCE}-reference"]
     assert result["extra_data"]["lang"] == "es"
-    assert result["score"] == result["max_score"] == FULL_MARKS[assignment], (
+    assert result["score"] == result["max_score"] == FULL_MARKS, (
         [t["output"] for t in result["tests"] if t.get("status") == "failed"])
-    _rubric_lines_are_spanish(result, graded_examples(assignment)["reference"])
+    _rubric_lines_are_spanish(result,
+                              _english_lines(graded_examples(GRADED_REFERENCE)["reference"]))
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_a_blank_spanish_notebook_gets_every_rubric_line_and_message_in_spanish(
+        spanish, assignment):
+    result = spanish[f"{assignment}-blank"]
+    lines = rubric(ASSIGNMENTS[assignment])
+    assert result["score"] == 0 and result["max_score"] > 0
+    points = {line.test: line.points for line in lines}
+    for test in result["tests"]:  # a check skipped here (the photo mirror's) counts 0 of 0
+        assert test["max_score"] in (points[test["tags"][0]], 0), test["name"]
+    _rubric_lines_are_spanish(result, {line.test: line.name for line in lines})
+    with language("es"):
+        not_implemented = translated(
+            "{what} is not implemented yet (it raises NotImplementedError)").split("{what}")[1]
+    assert any(not_implemented in t["output"] for t in result["tests"]), (
+        "no Spanish 'not implemented' message")
 
 
 @pytest.mark.parametrize("assignment", sorted(FAILING))
@@ -96,7 +150,7 @@ def test_an_example_graded_in_spanish_fails_the_same_checks_as_in_english(
     result = spanish[f"{assignment}-{example}"]
     assert result["score"] == english["score"] == points
     assert failed(result) == failed(english) and failed(result)
-    _rubric_lines_are_spanish(result, english)
+    _rubric_lines_are_spanish(result, _english_lines(english))
     by_id = {t["tags"][0]: t for t in english["tests"]}
     for test in result["tests"]:
         if test.get("status") == "failed":

@@ -19,8 +19,9 @@ import zipfile
 from pathlib import Path
 
 import jsonschema
+import nbformat
 import pytest
-from grading import ROOT
+from grading import ROOT, spanish_submission
 
 from autograder.assignments import ASSIGNMENTS, get_assignment
 from autograder.gradescope import build_zip
@@ -156,16 +157,22 @@ def test_a_spanish_zip_answers_an_upload_without_a_notebook_in_spanish(spanish_a
 
 
 @pytest.mark.slow
-def test_a_spanish_zip_grades_with_the_same_points_and_spanish_rubric_lines(spanish_archive,
+def test_a_spanish_zip_grades_with_the_kits_points_and_spanish_rubric_lines(spanish_archive,
                                                                            tmp_path):
     from autograder.i18n import language, translated
 
-    root = simulated_root(
-        spanish_archive, tmp_path / "autograder",
-        {"mnist_cnn.ipynb": ASSIGNMENT.examples_dir / "missing_dropout.ipynb"},
-    )
+    """A student of the Spanish course who answered preprocess_images only (that points do
+    not depend on the language is tests/test_course_in_spanish.py's): the points of that
+    function's rubric lines, and Spanish lines."""
+    from autograder.nbgrader_bridge import rubric
+
+    answered = tmp_path / "mnist_cnn.ipynb"
+    nbformat.write(spanish_submission(ASSIGNMENT, only="preprocess_images"), answered)
+    root = simulated_root(spanish_archive, tmp_path / "autograder",
+                          {"mnist_cnn.ipynb": answered})
     data = run_autograder(root)
-    assert data["score"] == MISSING_DROPOUT_POINTS and data["max_score"] == 30
+    points = sum(line.points for line in rubric(ASSIGNMENT) if line.function == "preprocess_images")
+    assert data["score"] == points > 0 and data["max_score"] == 30
     assert data["extra_data"]["lang"] == "es"
     english = "preprocess_images: returns float32 images of shape (n, 28, 28, 1)."
     with language("es"):

@@ -53,3 +53,17 @@ def test_nothing_released_to_students_imports_the_hidden_suite(root):
             text = path.read_text(encoding="utf-8")
             assert "autograder.suites" not in text, f"{path} mentions the hidden suite"
             assert "autograder.engine.reference" not in text, f"{path} loads the reference"
+
+
+def test_one_nbgrader_run_releases_every_reference_and_names_the_one_it_could_not():
+    """A release starts one nbgrader process per language for all the references; a
+    reference nbgrader cannot read is named, and the others are still released."""
+    from autograder.release import GenerateAssignment
+
+    good, bad = ASSIGNMENTS["01_mnist_cnn"], ASSIGNMENTS["03_activations"]
+    released, problems = GenerateAssignment("en").apply({
+        good.id: (good, good.solution_path.read_text(encoding="utf-8")),
+        bad.id: (bad, '{"cells": ['),
+    })
+    assert released == {good.id: good.release_path.read_text(encoding="utf-8")}
+    assert list(problems) == [bad.id] and "nbgrader generate_assignment failed" in problems[bad.id]
