@@ -59,10 +59,11 @@ class _Lane:
     is asked for: the lane and the workers it asks that server for share one import.
     """
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, output: Path | None = None) -> None:
         from autograder.engine import client
 
         self.number = number
+        self.output = output  # where the lane's stray output goes (default: this stderr)
         self.server_started_at = time.time()
         self.server = client.ForkServer()  # its imports start now, beside the other lanes'
         self.process = self.server.process  # exits with the lane's exit status
@@ -78,7 +79,10 @@ class _Lane:
         """Fork the lane from its server. A server that cannot give one leaves the reply
         pipe closed: the batch files the submission as a crash of the kit and goes on."""
         self.started = True
-        output = os.dup(_stderr_fd() or 2)  # a stray print of a suite must not garble replies
+        if self.output is not None:
+            output = os.open(self.output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        else:  # a stray print of a suite must not garble replies
+            output = os.dup(_stderr_fd() or 2)
         try:
             self.server.fork_lane(self.number, [self._tasks_r, self._reply_w, output])
         except (OSError, EOFError, TimeoutError) as error:
@@ -354,6 +358,96 @@ def grade_in_lane(notebook: str | os.PathLike, out_dir: str | os.PathLike, *, na
     if outcome.interrupted:
         raise KeyboardInterrupt
     return outcome.results[name]
+
+
+class LaneSession:
+    """One lane kept for a series of single gradings (an ``nbgrader autograde`` run grades
+    each of its notebooks through one): its fork server imports TensorFlow once for them
+    all, and each submission's code still runs in workers forked for it alone, as in a batch.
+
+    The lane and its server are fresh processes (nothing of the calling process takes part);
+    they end with :meth:`close`, or with a grading that fails or overruns its time.
+    """
+
+    def __init__(self) -> None:
+        self._lane: _Lane | None = None
+        self._scratch = None
+        self.log: list[dict] = []  # the lane's message for each grading (as in run-log.jsonl)
+
+    def grade(self, notebook: str | os.PathLike, out_dir: str | os.PathLike, *, name: str,
+              assignment: str | None = None, timeout: float = 1800) -> dict:
+        """Grade one notebook in the session's lane.
+
+        Parameters
+        ----------
+        notebook : path
+            The notebook.
+        out_dir : path
+            Where its files go (``<out_dir>/<name>/``; no per-run CSV or JUnit file).
+        name : str
+            The name its results are filed under.
+        assignment : str, optional
+            The assignment id (default: the notebook says).
+        timeout : float
+            Seconds the grading may take.
+
+        Returns
+        -------
+        dict
+            Its ``results.json``.
+
+        Raises
+        ------
+        RuntimeError
+            When the lane died or overran ``timeout``, with the tail of its output (the
+            lane is then ended; the next grading starts another).
+        """
+        import selectors
+        import tempfile
+
+        from autograder.i18n import current_language
+
+        if self._lane is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="cnnkit-lane-session-")
+            self._lane = _Lane(0, output=Path(self._scratch.name) / "lane-output.log")
+        lane = self._lane
+        folder = Path(out_dir) / name
+        lane.send(SubmissionFile(name, Path(notebook)),
+                  {"name": name, "path": str(notebook), "out": str(folder),
+                   "assignment": assignment, "public_only": False, "lang": current_language()})
+        with selectors.DefaultSelector() as selector:
+            selector.register(lane.replies, selectors.EVENT_READ)
+            line = lane.replies.readline() if selector.select(timeout) else None
+        lane.task = None
+        if not line:
+            output = self._output_tail()
+            self.close(stop=True)
+            why = "died" if line == "" else f"took longer than {timeout:g} s"
+            raise RuntimeError(f"the kit's grading {why}:\n{output}")
+        self.log.append({**json.loads(line), "lane": lane.number,
+                         "server_started_at": lane.server_started_at})
+        return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+    def _output_tail(self) -> str:
+        lane = self._lane
+        text = ""
+        for path in (lane.output, lane.server.log_path) if lane else ():
+            with contextlib.suppress(OSError):
+                text += Path(path).read_text(encoding="utf-8", errors="replace")[-1500:]
+        return text
+
+    def close(self, *, stop: bool = False) -> None:
+        """End the lane and its server: at once when ``stop`` is set or a grading is under
+        way (an interrupted caller), otherwise once the lane has read that no task follows."""
+        if self._lane is not None:
+            if stop or self._lane.task is not None:
+                self._lane.stop(grace=5)
+            else:
+                self._lane.wait()
+            self._lane = None
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

@@ -18,11 +18,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,11 +223,12 @@ _RESULTS: dict[tuple[str, str, str], dict] = {}
 
 
 def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800) -> dict:
-    """Grade a notebook file with the kit's engine in a fresh process, once per content.
+    """Grade a notebook file with the kit's engine, outside this process, once per content.
 
-    The subprocess grades it as a batch lane does (:func:`autograder.batch.grade_in_lane`),
-    running the student's code in worker processes of its own; nothing of the calling process
-    (nbgrader's, or a kernel's) takes part.
+    It is graded as a batch lane grades (:class:`autograder.batch.LaneSession`: one lane for
+    every notebook of this process, its fork server started afresh), the student's code
+    running in worker processes of its own; nothing of the calling process (nbgrader's, or a
+    kernel's) takes part.
 
     Parameters
     ----------
@@ -252,25 +250,23 @@ def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800)
     RuntimeError
         When the kit could not grade the notebook at all (no result, or no rubric line).
     """
+    from autograder.engine.results import outcome
+
     lang = current_language()  # the grading's messages are in the language of this process
     key = (assignment_id, hashlib.sha256(notebook.read_bytes()).hexdigest(), lang)
     if key not in _RESULTS:
         with tempfile.TemporaryDirectory(prefix="cnnkit-nbgrader-") as folder:
-            out = Path(folder) / "result.json"
             try:
-                completed = subprocess.run(
-                    [sys.executable, "-m", "autograder.nbgrader_bridge", str(notebook),
-                     assignment_id, str(out)],
-                    capture_output=True, text=True, check=False, timeout=timeout,
-                    env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore",
-                         "CNNKIT_LANG": lang},
-                )
-            except subprocess.TimeoutExpired as error:
-                raise RuntimeError(f"the kit's grading took longer than {timeout:g} s") from error
-            if completed.returncode != 0 or not out.exists():
-                raise RuntimeError("the kit could not grade this notebook:\n"
-                                   + completed.stdout[-1500:] + completed.stderr[-1500:])
-            result = json.loads(out.read_text(encoding="utf-8"))
+                results = _lane_session().grade(notebook, folder, name=notebook.stem,
+                                                assignment=assignment_id, timeout=timeout)
+            except (OSError, ValueError, RuntimeError) as error:
+                raise RuntimeError(f"the kit could not grade this notebook: {error}") from error
+        result = {"tests": [
+            {"name": t["name"], "score": t["score"], "max_score": t["max_score"],
+             "status": outcome(t), "output": t.get("output", ""),
+             "grader_error": bool((t.get("extra_data") or {}).get("grader_error"))}
+            for t in results["tests"]
+        ]}
         named = [_FUNCTION_PREFIX.match(t["name"]) for t in result["tests"]]
         if not named or not all(named):
             # the engine's "could not be graded at all" result: a problem of the kit, not a 0
@@ -278,6 +274,22 @@ def grade_isolated(notebook: Path, assignment_id: str, *, timeout: float = 1800)
             raise RuntimeError(f"the kit could not grade this notebook: {messages}")
         _RESULTS[key] = result
     return _RESULTS[key]
+
+
+_SESSION = None
+
+
+def _lane_session():
+    """This process's lane session, started on first use and ended when the process ends."""
+    global _SESSION
+    if _SESSION is None:
+        import atexit
+
+        from autograder.batch import LaneSession
+
+        _SESSION = LaneSession()
+        atexit.register(_SESSION.close)
+    return _SESSION
 
 
 def cell_report(tests: list[dict]) -> str:
@@ -305,23 +317,6 @@ def cell_report(tests: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _grade_to_json(notebook: str, assignment_id: str, out: str) -> None:
-    """The subprocess of :func:`grade_isolated`: grade, then write the tests as JSON."""
-    from autograder.batch import grade_in_lane
-    from autograder.engine.results import outcome
-
-    with tempfile.TemporaryDirectory(prefix="cnnkit-nbgrader-lane-") as folder:
-        results = grade_in_lane(notebook, folder, name=Path(notebook).stem,
-                                assignment=assignment_id)
-    tests = [
-        {"name": t["name"], "score": t["score"], "max_score": t["max_score"],
-         "status": outcome(t), "output": t.get("output", ""),
-         "grader_error": bool((t.get("extra_data") or {}).get("grader_error"))}
-        for t in results["tests"]
-    ]
-    Path(out).write_text(json.dumps({"tests": tests}), encoding="utf-8")
-
-
 def points_by_function(result: dict) -> dict[str, float]:
     """The points a kit ``results.json`` gives each graded function (what nbgrader records)."""
     totals: dict[str, float] = {}
@@ -330,6 +325,3 @@ def points_by_function(result: dict) -> dict[str, float]:
         totals[function] = totals.get(function, 0.0) + float(test["score"])
     return totals
 
-
-if __name__ == "__main__":
-    _grade_to_json(*sys.argv[1:4])

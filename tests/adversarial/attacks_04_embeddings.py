@@ -11,12 +11,12 @@ Only definitions survive the kit's extraction of a cell, so the attacks act at l
 a class body, or when the grader calls one of their functions.
 """
 
-from adversarial import ROOT, Attack, example_points
+from adversarial import ROOT, Attack, function_points
 
 A = "04_embeddings"
 
 ATTACKS: list[Attack] = [
-    Attack("cheat_forges_the_pipeline_report", A, "no_component_cap", """
+    Attack("cheat_forges_the_pipeline_report", A, "blank", """
 def make_embedding_classifier(x_train, y_train, n_components=50, classifier=None, seed=0):
     import autograder.engine.tools as tools
     x_train = np.asarray(x_train)
@@ -59,8 +59,11 @@ def make_embedding_classifier(x_train, y_train, n_components=50, classifier=None
     tools.TOOLS["export_pipeline"] = forged_export
     tools.TOOLS["describe_pipeline"] = forged_describe
     return pipeline
-""", example_points(A, "no_component_cap"),
-         "the uncapped example, keeping one component on tiny data and reporting the cap"),
+""", function_points(A, "make_embedding_classifier",
+                         but=("test_classifier_caps_the_components_on_tiny_data",
+                              "test_pipeline_classifies_cnn_embeddings_of_cats_and_dogs")),
+         "the uncapped example's classifier, keeping one component on tiny data and reporting "
+         "the cap"),
 
     Attack("cheat_unfitted_pipeline_with_fake_statistics", A, "blank", """
 import numpy as np
