@@ -23,11 +23,13 @@ demo: $(STAMP)
 CNNKIT_TEST_MIRROR ?= $(abspath ../shared/datasets)
 
 # The whole test suite of the kit (pytest's "no tests collected" counts as a failure), in
-# two processes; each test file stays in one process (its module fixtures are built once; the
+# three processes; each test file stays in one process (its module fixtures are built once; the
 # longest files first, tests/conftest.py), and
 # the gradings of the bundled examples are shared between the processes (tests/conftest.py).
+# Three on two cores: the suite is CPU-bound, and the third takes up the time the others
+# leave a core idle (waiting for a shared grading, a browser, a timeout).
 test: $(STAMP) browser
-	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30; code=$$?; \
+	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=30; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is misconfigured"; fi; \
 	exit $$code
 

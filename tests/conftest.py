@@ -60,8 +60,8 @@ def graded_examples(tmp_path_factory):
     return grade
 
 
-# The order in which the two test processes of `make test` take the modules up (pytest-xdist,
-# `--dist loadfile --no-loadscope-reorder`): longest first, so that neither process is left
+# The order in which the test processes of `make test` take the modules up (pytest-xdist,
+# `--dist loadfile --no-loadscope-reorder`): longest first, so that no process is left
 # running a long module alone at the end. Seconds measured on 2026-12-07 (a full run with
 # --durations=0 on a loaded 2-core machine); modules not named here follow in pytest's order.
 LONGEST_FIRST = (

@@ -32,7 +32,7 @@ def grade_folder(folder: Path, out: Path, *, env: dict | None = None,
     if assignment:
         command += ["--assignment", assignment]
     command += extra_args or []
-    if "--jobs" not in command:  # two test processes share the cores: one lane each
+    if "--jobs" not in command:  # the test processes share the cores: one lane each
         command += ["--jobs", "1"]
     completed = subprocess.run(
         command,

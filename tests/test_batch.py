@@ -386,26 +386,28 @@ def test_the_default_lanes_follow_the_cores_and_the_memory(monkeypatch):
 
 @pytestmark_slow
 def test_a_lane_session_grades_one_notebook_after_another_from_one_fork_server(tmp_path):
-    """nbgrader's autograde grades its notebooks through one lane session: a grading that
-    overruns its time ends that lane (an error, not a grade), and the next lane serves every
-    notebook that follows, each in workers of its own."""
+    """nbgrader's autograde grades its notebooks through one lane session: one fork server
+    serves every notebook, each in workers of its own; a grading that overruns its time ends
+    the lane and its server (an error, not a grade)."""
     from autograder.batch import LaneSession
 
     blank = {assignment: get_assignment(assignment).examples_dir / "blank.ipynb"
              for assignment in ("01_mnist_cnn", "03_activations")}
     session = LaneSession()
     try:
-        with pytest.raises(RuntimeError, match="took longer than 0.01 s"):
-            session.grade(blank["01_mnist_cnn"], tmp_path / "late", name="late", timeout=0.01)
-        assert session.log == []
         results = {assignment: session.grade(notebook, tmp_path / "out", name=assignment)
                    for assignment, notebook in blank.items()}
+        lane = session._lane
+        with pytest.raises(RuntimeError, match="took longer than 0.01 s"):
+            session.grade(blank["01_mnist_cnn"], tmp_path / "late", name="late", timeout=0.01)
+        assert lane.process.poll() is not None, "the lane outlived its overrun"
+        assert session._lane is None and len(session.log) == 2
     finally:
         session.close()
     for assignment, result in results.items():
         assert result["extra_data"]["assignment"] == assignment and result["score"] == 0
         assert result["max_score"] > 0
     servers = fork_servers_by_lane(session.log)
-    assert len(session.log) == 2 and len(servers[0]) == 1, servers
+    assert len(servers[0]) == 1, servers
     workers = [w["pid"] for entry in session.log for w in entry["workers"]]
     assert len(workers) == len(set(workers)), "a worker served two notebooks"
