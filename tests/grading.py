@@ -75,18 +75,24 @@ def example_points(assignment: str, example: str) -> float:
     return tests.EXPECTED[example][0]
 
 
-def spanish_submission(assignment, *, only: str | None = None, blank: bool = False):
-    """What a student of the Spanish course hands in: the Spanish release, answered (with
-    ``only``, just that function; the other answer cells keep their stubs), or as released
-    (``blank``)."""
+def answered_submission(assignment, *, lang: str = "en", only: str | None = None,
+                        blank: bool = False):
+    """What a student hands in: the release in ``lang``, answered with the reference's
+    solutions (with ``only``, just that function: the other answer cells keep their stubs),
+    or as released (``blank``)."""
     from autograder.examples import submitted
 
-    released = nbformat.read(assignment.release_path_in("es"), as_version=4)
+    released = nbformat.read(assignment.release_path_in(lang), as_version=4)
     notebook = submitted(released,
-                         nbformat.read(assignment.solution_path_in("es"), as_version=4), None)
+                         nbformat.read(assignment.solution_path_in(lang), as_version=4), None)
     if only or blank:
         for answer, stub in zip(notebook.cells, released.cells, strict=True):
             if (stub.get("metadata", {}).get("nbgrader", {}).get("solution")
                     and (blank or f"def {only}(" not in stub.source)):
                 answer.source = stub.source
     return notebook
+
+
+def spanish_submission(assignment, *, only: str | None = None, blank: bool = False):
+    """What a student of the Spanish course hands in (:func:`answered_submission`)."""
+    return answered_submission(assignment, lang="es", only=only, blank=blank)
