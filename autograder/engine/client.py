@@ -530,7 +530,12 @@ class _Spawned:
 
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
+        self.process: _Supervisor | None = None
+        self.to_worker = self.from_worker = -1
         self.scratch = tempfile.TemporaryDirectory(prefix="cnnkit-worker-")
+        # Known from its first moment: an interrupted batch (kill_all_workers, then _exit)
+        # removes this folder too, even while the fork server has not yet answered.
+        _LIVE.add(self)
         root = Path(self.scratch.name)
         self.home = root / "home"
         self.handover = root / "handover"
@@ -540,8 +545,6 @@ class _Spawned:
         self.spawned_at = time.time()
         self.taken_at: float | None = None
         self.forked_from: int | None = None
-        self.process: _Supervisor | None = None
-        self.to_worker = self.from_worker = -1
 
     @classmethod
     def launch(cls, memory_mb: int, readable: tuple[str, ...] = ()) -> _Spawned:
@@ -565,6 +568,7 @@ class _Spawned:
         except BaseException:
             for fd in (to_worker_w, from_worker_r, status_r):
                 os.close(fd)
+            _LIVE.discard(spawned)
             spawned.scratch.cleanup()
             raise
         finally:
@@ -573,7 +577,6 @@ class _Spawned:
         spawned.process = _Supervisor(pid, pidfd, status_r)
         spawned.forked_from = server.process.pid
         spawned.to_worker, spawned.from_worker = to_worker_w, from_worker_r
-        _LIVE.add(spawned)
         _SPAWN_LOG.append(spawned)
         return spawned
 
