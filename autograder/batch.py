@@ -402,7 +402,6 @@ class LaneSession:
             When the lane died or overran ``timeout``, with the tail of its output (the
             lane is then ended; the next grading starts another).
         """
-        import selectors
         import tempfile
 
         from autograder.i18n import current_language

@@ -62,26 +62,27 @@ def graded_examples(tmp_path_factory):
 
 # The order in which the test processes of `make test` take the modules up (pytest-xdist,
 # `--dist loadfile --no-loadscope-reorder`): longest first, so that no process is left
-# running a long module alone at the end. Seconds measured on 2026-12-07 (a fresh clone's
-# `make test` with --durations=0, three processes on 2 cores); modules not named here follow
-# in pytest's order.
+# running a long module alone at the end. Seconds measured on 2026-12-07 (a full run with
+# --durations=0 on a loaded 2-core machine, two processes). In three processes this order
+# gave 506-527 s on fresh clones, and the order of the three-process module times (the
+# Spanish course first) 535-549 s: the photo training then ran beside the heaviest modules.
+# Modules not named here follow in pytest's order.
 LONGEST_FIRST = (
-    "test_course_in_spanish.py",  # 218 s, with 03's examples when it asks for them first
-    "test_assignment_01.py",      # 155 s: 01's examples, then broken notebooks
-    "test_assignment_04.py",      # 154 s: 04's examples, then the photo check
-    "test_assignment_02.py",      # 146 s: 02's examples, then the mirror's training
-    "test_adversarial.py",        # 135 s: the hostile corpus in two lanes
-    "test_notebooks_run.py",      # 133 s
-    "test_student_bundle.py",     # 131 s: the students' package installed, checks run
-    "test_nbgrader.py",           # 105 s: an nbgrader course autograded
-    "test_mutants.py",            #  87 s
-    "test_assignment_03.py",      #   0-90 s: 03's examples, unless another module graded them
-    "test_batch.py",              #  71 s
-    "test_gradescope.py",         #  62 s
-    "test_workflows.py",          #  37 s
-    "test_wheel_install.py",      #  27 s
-    "test_cli.py",                #  22 s
-    "test_cache.py",              #  13 s
+    "test_nbgrader.py",           # 250 s: an nbgrader course autograded
+    "test_assignment_01.py",      # 248 s: 01's examples, then broken notebooks
+    "test_assignment_02.py",      # 204 s: 02's examples, then the mirror's training
+    "test_student_bundle.py",     # 201 s: the students' package installed, checks run
+    "test_course_in_spanish.py",  # 178 s
+    "test_adversarial.py",        # 159 s: the hostile corpus in two lanes
+    "test_assignment_04.py",      # 158 s
+    "test_notebooks_run.py",      # 103 s
+    "test_batch.py",              #  98 s
+    "test_mutants.py",            #  95 s
+    "test_gradescope.py",         #  85 s
+    "test_assignment_03.py",      #  70 s
+    "test_cli.py",                #  67 s
+    "test_workflows.py",          #  40 s
+    "test_wheel_install.py",      #  33 s
 )
 
 
