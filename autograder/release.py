@@ -187,7 +187,7 @@ def release_assignments(assignments: list[Assignment], *, check: bool = False,
             solution_text = SyncGradeCells().apply(assignment, original)
             translated = {lang: TranslateProse(lang).apply(assignment, solution_text)
                           for lang in languages if lang != DEFAULT_LANGUAGE}
-        except ValueError as error:
+        except (ValueError, RuntimeError) as error:  # e.g. a suite that cannot be collected
             problems[assignment.id] = str(error)
             continue
         synced[f"solutions/{assignment.id}"] = _write_or_compare(
