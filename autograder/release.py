@@ -87,14 +87,14 @@ class GenerateAssignment:
     def __init__(self, lang: str = DEFAULT_LANGUAGE) -> None:
         self.lang = lang
 
-    def apply(self, references: dict[str, tuple[Assignment, str]]
+    def apply(self, references: list[tuple[Assignment, str]]
               ) -> tuple[dict[str, str], dict[str, str]]:
         """Release each reference.
 
         Parameters
         ----------
-        references : dict
-            ``{assignment id: (assignment, reference notebook text)}``.
+        references : list of (Assignment, str)
+            Each assignment with its reference notebook's text.
 
         Returns
         -------
@@ -105,7 +105,7 @@ class GenerateAssignment:
         """
         with tempfile.TemporaryDirectory(prefix="cnnkit-release-") as scratch:
             course = Path(scratch)
-            for assignment, solution_text in references.values():
+            for assignment, solution_text in references:
                 source = course / "solutions" / assignment.id
                 source.mkdir(parents=True)
                 (source / assignment.notebook).write_text(solution_text, encoding="utf-8")
@@ -113,7 +113,7 @@ class GenerateAssignment:
             # which is site-packages when the kit is installed from a wheel)
             shutil.copy(find_course() / "nbgrader_config.py", course / "nbgrader_config.py")
             # nbgrader globs the assignment id in the source folder: "*" is every reference
-            wanted = next(iter(references)) if len(references) == 1 else "*"
+            wanted = references[0][0].id if len(references) == 1 else "*"
             completed = subprocess.run(
                 [sys.executable, "-m", "nbgrader", "generate_assignment", wanted,
                  "--no-db", "--force", f"--CourseDirectory.root={course}",
@@ -125,13 +125,13 @@ class GenerateAssignment:
                 env={**os.environ, "CNNKIT_LANG": self.lang},
             )
             released = {}
-            for assignment_id, (assignment, _text) in references.items():
-                path = course / "assignments" / assignment_id / assignment.notebook
+            for assignment, _text in references:
+                path = course / "assignments" / assignment.id / assignment.notebook
                 if path.exists():
-                    released[assignment_id] = path.read_text(encoding="utf-8")
-            failed = sorted(set(references) - set(released))
+                    released[assignment.id] = path.read_text(encoding="utf-8")
+            failed = sorted({assignment.id for assignment, _text in references} - set(released))
             if completed.returncode != 0 and not failed:  # nbgrader failed, no one to blame
-                failed = sorted(references)
+                failed = sorted(assignment.id for assignment, _text in references)
                 released = {}
             output = completed.stdout[-3000:] + completed.stderr[-3000:]
             return released, {assignment_id: (
@@ -180,7 +180,7 @@ def release_assignments(assignments: list[Assignment], *, check: bool = False,
     """
     synced: dict[str, bool] = {}
     problems: dict[str, str] = {}
-    references: dict[str, dict[str, tuple[Assignment, str]]] = {lang: {} for lang in languages}
+    references: dict[str, list[tuple[Assignment, str]]] = {lang: [] for lang in languages}
     for assignment in assignments:
         try:
             original = assignment.solution_path.read_text(encoding="utf-8")
@@ -197,7 +197,7 @@ def release_assignments(assignments: list[Assignment], *, check: bool = False,
             if lang != DEFAULT_LANGUAGE:
                 synced[f"solutions/{lang}/{assignment.id}"] = _write_or_compare(
                     assignment.solution_path_in(lang), text, check)
-            references[lang][assignment.id] = (assignment, text)
+            references[lang].append((assignment, text))
     # One nbgrader process per language for every reference, the languages side by side.
     with ThreadPoolExecutor(max_workers=len(languages) or 1) as pool:
         generated = dict(zip(languages, pool.map(

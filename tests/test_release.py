@@ -61,9 +61,9 @@ def test_one_nbgrader_run_releases_every_reference_and_names_the_one_it_could_no
     from autograder.release import GenerateAssignment
 
     good, bad = ASSIGNMENTS["01_mnist_cnn"], ASSIGNMENTS["03_activations"]
-    released, problems = GenerateAssignment("en").apply({
-        good.id: (good, good.solution_path.read_text(encoding="utf-8")),
-        bad.id: (bad, '{"cells": ['),
-    })
+    released, problems = GenerateAssignment("en").apply([
+        (good, good.solution_path.read_text(encoding="utf-8")),
+        (bad, '{"cells": ['),
+    ])
     assert released == {good.id: good.release_path.read_text(encoding="utf-8")}
     assert list(problems) == [bad.id] and "nbgrader generate_assignment failed" in problems[bad.id]
