@@ -206,6 +206,13 @@ def default_jobs() -> int:
     return max(1, min(cores, memory // LANE_MEMORY))
 
 
+def _task(item: SubmissionFile, out_dir: Path, *, assignment: str | None,
+          public_only: bool, lang: str) -> dict:
+    """What a lane is sent to grade ``item``: its files go to ``<out_dir>/<name>/``."""
+    return {"name": item.name, "path": str(item.path), "out": str(out_dir / item.name),
+            "assignment": assignment, "public_only": public_only, "lang": lang}
+
+
 def run_batch(
     submissions: list[SubmissionFile],
     out_dir: str | os.PathLike,
@@ -260,8 +267,7 @@ def run_batch(
     to_do = len(pending)
 
     def task_of(item: SubmissionFile) -> dict:
-        return {"name": item.name, "path": str(item.path), "out": str(out_dir / item.name),
-                "assignment": assignment, "public_only": public_only, "lang": lang}
+        return _task(item, out_dir, assignment=assignment, public_only=public_only, lang=lang)
 
     lanes: list[_Lane] = []
     # Installed explicitly: a grader started in the background by a shell inherits SIGINT
@@ -410,10 +416,10 @@ class LaneSession:
             self._scratch = tempfile.TemporaryDirectory(prefix="cnnkit-lane-session-")
             self._lane = _Lane(0, output=Path(self._scratch.name) / "lane-output.log")
         lane = self._lane
+        item = SubmissionFile(name, Path(notebook))
+        lane.send(item, _task(item, Path(out_dir), assignment=assignment, public_only=False,
+                              lang=current_language()))
         folder = Path(out_dir) / name
-        lane.send(SubmissionFile(name, Path(notebook)),
-                  {"name": name, "path": str(notebook), "out": str(folder),
-                   "assignment": assignment, "public_only": False, "lang": current_language()})
         with selectors.DefaultSelector() as selector:
             selector.register(lane.replies, selectors.EVENT_READ)
             line = lane.replies.readline() if selector.select(timeout) else None
