@@ -5,6 +5,8 @@ done afresh."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -69,6 +71,34 @@ def test_a_damaged_entry_is_computed_again(cache_folder):
     os.remove(entry.with_name(entry.name + ".sha256"))
     cache.cached_arrays("things", "demo", {"n": 1}, compute)
     assert len(calls) == 3
+
+
+_SLOW_ENTRY = """
+import sys, time
+import numpy as np
+from autograder.engine import cache
+
+def compute():
+    with open(sys.argv[1], "a") as calls:
+        calls.write("computed\\n")
+    time.sleep(1.5)
+    return {"values": np.arange(5)}
+
+print(cache.cached_arrays("things", "shared", {"n": 1}, compute)["values"].tolist())
+"""
+
+
+def test_gradings_asking_for_one_entry_at_once_compute_it_once(cache_folder, tmp_path):
+    """Two lanes that need the same missing entry: one computes it, the other waits for it
+    and reads it back instead of computing it a second time."""
+    calls = tmp_path / "calls.txt"
+    lanes = [subprocess.Popen([sys.executable, "-c", _SLOW_ENTRY, str(calls)],
+                              stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+             for _ in range(2)]
+    printed = [lane.communicate(timeout=120)[0] for lane in lanes]
+    assert [lane.returncode for lane in lanes] == [0, 0]
+    assert printed == ["[0, 1, 2, 3, 4]\n"] * 2
+    assert calls.read_text().splitlines() == ["computed"]
 
 
 _BUILD = '''
