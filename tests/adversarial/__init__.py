@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from grading import example_points  # noqa: F401 - the attack modules' import
+from grading import answered_submission, example_points  # noqa: F401 - the attack modules' import
 
 from autograder.assignments import get_assignment
 from autograder.nbgrader_bridge import rubric
@@ -46,6 +46,10 @@ class Attack:
     kind : str
         ``"cheat"`` (tries to earn points it has not earned) or ``"hostile"`` (tries to harm
         the grader, the machine or other students; or simply breaks).
+    only : str, optional
+        With the ``reference`` base, the one function left answered (the other answer cells
+        keep their stubs): a cheaper grading where one answered function is enough to show
+        what the attack must not take away.
     """
 
     name: str
@@ -55,11 +59,17 @@ class Attack:
     max_points: float
     why: str
     kind: str = "cheat"
+    only: str | None = None
 
     def build(self, folder: Path) -> Path:
         """Write the attack's notebook into ``folder`` and return its path."""
-        source = ROOT / "examples" / self.assignment / f"{self.base}.ipynb"
-        notebook = nbformat.read(source, as_version=4)
+        if self.only:
+            if self.base != "reference":
+                raise ValueError("only the reference base can keep one answered function")
+            notebook = answered_submission(get_assignment(self.assignment), only=self.only)
+        else:
+            source = ROOT / "examples" / self.assignment / f"{self.base}.ipynb"
+            notebook = nbformat.read(source, as_version=4)
         notebook.cells.append(nbformat.v4.new_code_cell(self.code))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.name}.ipynb"

@@ -8,9 +8,11 @@ A determined student can guess all of them; the test hands them over to make the
 as strong as possible.
 """
 
-from adversarial import Attack, example_points
+from adversarial import Attack, function_points
 
 A = "01_mnist_cnn"
+# The answered function of the broken-cell attacks: graded without any training.
+KEPT = "preprocess_images"
 
 # Every graded function of 01, replaced by one that delegates to a source of answers.
 _DELEGATE = """
@@ -285,9 +287,9 @@ def plot_confusion_matrix(*args, **kwargs):
     Attack("hostile_interrupt_while_loading", A, "reference", """
 class _Stop:
     raise KeyboardInterrupt
-""", example_points(A, "reference"),
+""", function_points(A, KEPT),
          "a cell that raises KeyboardInterrupt while it loads (must cost that cell only)",
-           kind="hostile"),
+           kind="hostile", only=KEPT),
 
     Attack("hostile_memory_hog", A, "blank", """
 def preprocess_images(images):
@@ -336,15 +338,15 @@ def preprocess_images(images):
     Attack("broken_syntax_error_cell", A, "reference", """
 def leftover(x)
     return x
-""", example_points(A, "reference"),
-         "a cell with a syntax error (must cost that cell only)", kind="hostile"),
+""", function_points(A, KEPT),
+         "a cell with a syntax error (must cost that cell only)", kind="hostile", only=KEPT),
 
     Attack("broken_system_exit_while_loading", A, "reference", """
 class _Quit:
     raise SystemExit(0)
-""", example_points(A, "reference"),
+""", function_points(A, KEPT),
          "a cell that calls sys.exit while it loads (must cost that cell only)",
-           kind="hostile"),
+           kind="hostile", only=KEPT),
 
     Attack("broken_exit_inside_a_function", A, "blank", """
 import os
