@@ -58,36 +58,44 @@ def _cell_defining(notebook, function: str):
     return next(c for c in notebook.cells if re.search(rf"^def {function}\(", c.source, re.M))
 
 
-def _broken_notebooks(folder):
-    """Reference notebooks with one way of breaking each, written into ``folder``."""
-    reference = nbformat.read(EXAMPLES / "reference.ipynb", as_version=4)
+def _at_body_start(code: str):
+    # right after the `def` line: the docstring that follows becomes a plain expression
+    return lambda s: re.sub(r"^(def \w+\(.*\):\n)", lambda m: m.group(1) + code, s,
+                            count=1, flags=re.M)
 
-    def variant(name: str, function: str, edit) -> None:
-        notebook = nbformat.from_dict(reference)
+
+# Four ways of breaking a cell, each in another function's cell of one reference notebook:
+# function -> edit. Each must cost the tests of its own function and nothing else.
+BREAKAGES = {
+    # a syntax error: the whole cell is lost
+    "find_misclassified": lambda s: s.replace("def find_misclassified(y_true, y_pred):",
+                                              "def find_misclassified(y_true, y_pred)"),
+    # an import that fails while the cell loads
+    "confusion_matrix_without_diagonal":
+        lambda s: "from sklearn.metrics import plot_confusion_matrix\n" + s,
+    # a call that never returns
+    "plot_confusion_matrix": _at_body_start("    while True:\n        pass\n"),
+    # 8 GiB at each turn: far above the worker's cap, so the first request already fails,
+    # whatever the machine's load (filling 1 GiB a turn outlasted the per-call timeout on a
+    # busy CI machine)
+    "preprocess_images": _at_body_start("    hoard = []\n    while True:\n"
+                                        "        hoard.append(np.ones(2**30))\n"),
+}
+BROKEN_TESTS = (FIND_MISCLASSIFIED | CONFUSION | PREPROCESS
+                | {"test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes"})
+BROKEN_POINTS = 5 + 3 + 1 + 3  # the rubric points of those tests
+
+
+def _broken_notebooks(folder):
+    """The reference broken four ways at once, its regrade and a file that is not JSON,
+    written into ``folder``."""
+    notebook = nbformat.read(EXAMPLES / "reference.ipynb", as_version=4)
+    for function, edit in BREAKAGES.items():
         cell = _cell_defining(notebook, function)
         edited = edit(cell.source)
-        assert edited != cell.source, f"the {name} edit no longer applies"
+        assert edited != cell.source, f"the edit of {function} no longer applies"
         cell.source = edited
-        nbformat.write(notebook, folder / f"{name}.ipynb")
-
-    variant("syntax_error", "find_misclassified",
-            lambda s: s.replace("def find_misclassified(y_true, y_pred):",
-                                "def find_misclassified(y_true, y_pred)"))
-    variant("raises_on_load", "confusion_matrix_without_diagonal",
-            lambda s: "from sklearn.metrics import plot_confusion_matrix\n" + s)
-    def at_body_start(code: str):
-        # right after the `def` line: the docstring that follows becomes a plain expression
-        return lambda s: re.sub(r"^(def \w+\(.*\):\n)", lambda m: m.group(1) + code, s,
-                                count=1, flags=re.M)
-
-    variant("never_returns", "plot_confusion_matrix",
-            at_body_start("    while True:\n        pass\n"))
-    variant("memory_hog", "preprocess_images",
-            # 8 GiB at each turn: far above the worker's cap, so the first request already
-            # fails, whatever the machine's load (filling 1 GiB a turn outlasted the
-            # per-call timeout on a busy CI machine)
-            at_body_start("    hoard = []\n    while True:\n"
-                          "        hoard.append(np.ones(2**30))\n"))
+    nbformat.write(notebook, folder / "broken_cells.ipynb")
     shutil.copy(EXAMPLES / "reference.ipynb", folder / "reference_again.ipynb")
     (folder / "not_json.ipynb").write_text('{"cells": [', encoding="utf-8")
 
@@ -161,35 +169,31 @@ def test_figure_tests_keep_the_student_and_reference_pictures(examples, tmp_path
     )
 
 
-def test_a_syntax_error_costs_only_the_functions_of_that_cell(broken):
-    result = broken["syntax_error"]
-    assert failed(result) == FIND_MISCLASSIFIED
-    assert result["score"] == FULL_MARKS - 5
-    message = output_of(result, "test_find_misclassified_on_a_small_example")
+def test_each_broken_cell_costs_only_the_functions_of_that_cell(broken):
+    result = broken["broken_cells"]
+    assert failed(result) == BROKEN_TESTS
+    assert result["score"] == FULL_MARKS - BROKEN_POINTS
+
+
+def test_a_syntax_error_is_named_with_its_cell(broken):
+    message = output_of(broken["broken_cells"], "test_find_misclassified_on_a_small_example")
     assert "syntax error" in message and "cell" in message
 
 
 def test_an_error_while_loading_a_cell_is_reported_and_the_rest_graded(broken):
-    result = broken["raises_on_load"]
-    assert failed(result) == CONFUSION
-    assert result["score"] == FULL_MARKS - 3
-    message = output_of(result, "test_confusion_matrix_zeroes_the_diagonal")
+    message = output_of(broken["broken_cells"], "test_confusion_matrix_zeroes_the_diagonal")
     assert "ImportError" in message and "plot_confusion_matrix" in message
 
 
 def test_a_function_that_never_returns_times_out_and_the_rest_is_graded(broken):
-    result = broken["never_returns"]
-    assert failed(result) == {"test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes"}
-    assert result["score"] == FULL_MARKS - 1
-    message = output_of(result, "test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes")
+    message = output_of(broken["broken_cells"],
+                        "test_confusion_matrix_figure_shows_the_matrix_with_labelled_axes")
     assert "did not finish within 10 s" in message
 
 
 def test_a_memory_blow_up_is_stopped_by_the_cap_and_the_rest_is_graded(broken):
-    result = broken["memory_hog"]
-    assert failed(result) == PREPROCESS
-    assert result["score"] == FULL_MARKS - 3
-    message = output_of(result, "test_preprocess_returns_float32_with_a_channel_axis")
+    message = output_of(broken["broken_cells"],
+                        "test_preprocess_returns_float32_with_a_channel_axis")
     assert "MemoryError" in message and "more memory than the grader allows" in message
 
 
