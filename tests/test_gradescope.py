@@ -21,15 +21,20 @@ from pathlib import Path
 import jsonschema
 import nbformat
 import pytest
-from grading import ROOT, spanish_submission
+from grading import ROOT, answered_submission, spanish_submission
 
 from autograder.assignments import ASSIGNMENTS, get_assignment
 from autograder.gradescope import build_zip
 
 ASSIGNMENT = get_assignment("01_mnist_cnn")
 SCHEMA = json.loads((ROOT / "tests" / "schemas" / "gradescope_results.schema.json").read_text())
-# missing_dropout loses the two architecture checks (5 points): see tests/test_assignment_01.py
-MISSING_DROPOUT_POINTS = 25.0
+
+
+def function_points(function: str) -> float:
+    """The points of ``function``'s rubric lines: what answering it alone earns."""
+    from autograder.nbgrader_bridge import rubric
+
+    return sum(line.points for line in rubric(ASSIGNMENT) if line.function == function)
 
 
 @pytest.fixture(scope="module")
@@ -111,12 +116,13 @@ def test_a_grader_that_cannot_start_still_leaves_valid_results(archive, tmp_path
 
 @pytest.mark.slow
 def test_run_autograder_grades_a_submission_in_the_simulated_layout(archive, tmp_path):
-    root = simulated_root(
-        archive, tmp_path / "autograder",
-        {"mnist_cnn.ipynb": ASSIGNMENT.examples_dir / "missing_dropout.ipynb"},
-    )
+    """A student who answered find_misclassified only: the points of its rubric lines."""
+    answered = tmp_path / "mnist_cnn.ipynb"
+    nbformat.write(answered_submission(ASSIGNMENT, only="find_misclassified"), answered)
+    root = simulated_root(archive, tmp_path / "autograder", {"mnist_cnn.ipynb": answered})
     data = run_autograder(root)
-    assert data["score"] == MISSING_DROPOUT_POINTS and data["max_score"] == 30
+    assert data["score"] == function_points("find_misclassified") > 0
+    assert data["max_score"] == 30
     assert data["extra_data"]["assignment"] == ASSIGNMENT.id
     assert (root / "results" / "feedback.html").is_file()
 
@@ -159,20 +165,18 @@ def test_a_spanish_zip_answers_an_upload_without_a_notebook_in_spanish(spanish_a
 @pytest.mark.slow
 def test_a_spanish_zip_grades_with_the_kits_points_and_spanish_rubric_lines(spanish_archive,
                                                                            tmp_path):
-    from autograder.i18n import language, translated
-
     """A student of the Spanish course who answered preprocess_images only (that points do
     not depend on the language is tests/test_course_in_spanish.py's): the points of that
     function's rubric lines, and Spanish lines."""
-    from autograder.nbgrader_bridge import rubric
+    from autograder.i18n import language, translated
 
     answered = tmp_path / "mnist_cnn.ipynb"
     nbformat.write(spanish_submission(ASSIGNMENT, only="preprocess_images"), answered)
     root = simulated_root(spanish_archive, tmp_path / "autograder",
                           {"mnist_cnn.ipynb": answered})
     data = run_autograder(root)
-    points = sum(line.points for line in rubric(ASSIGNMENT) if line.function == "preprocess_images")
-    assert data["score"] == points > 0 and data["max_score"] == 30
+    assert data["score"] == function_points("preprocess_images") > 0
+    assert data["max_score"] == 30
     assert data["extra_data"]["lang"] == "es"
     english = "preprocess_images: returns float32 images of shape (n, 28, 28, 1)."
     with language("es"):
