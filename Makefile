@@ -31,8 +31,10 @@ CNNKIT_TEST_MIRROR ?= $(abspath ../shared/datasets)
 # longest files first, tests/conftest.py), and
 # the gradings of the bundled examples are shared between the processes (tests/conftest.py).
 # Three on two cores: the suite is CPU-bound, and the third takes up the time the others
-# leave a core idle (waiting for a shared grading, a browser, a timeout).
-test: $(STAMP) browser
+# leave a core idle (waiting for a shared grading, a browser, a timeout). The venv's install
+# and the browser's (on CI) fetch from different registries: they run side by side.
+test:
+	@$(MAKE) --no-print-directory -j2 $(STAMP) browser
 	@CNNKIT_TEST_MIRROR="$(CNNKIT_TEST_MIRROR)" $(PY) -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=30; code=$$?; \
 	if [ $$code -eq 5 ]; then echo "pytest collected no tests: the suite is misconfigured"; fi; \
 	exit $$code
