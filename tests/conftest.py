@@ -27,6 +27,14 @@ def root() -> Path:
     return ROOT
 
 
+def _run_folder(tmp_path_factory) -> Path:
+    """The temporary folder of the whole test run, shared by its test processes."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # basetemp/popen-gwN: the parent is the run's
+        shared = shared.parent
+    return shared
+
+
 @pytest.fixture(scope="session")
 def graded_examples(tmp_path_factory):
     """``graded_examples(assignment_id)``: every bundled example of an assignment graded once
@@ -41,9 +49,7 @@ def graded_examples(tmp_path_factory):
 
     from autograder.assignments import get_assignment
 
-    shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # basetemp/popen-gwN: the parent is the run's
-        shared = shared.parent
+    shared = _run_folder(tmp_path_factory)
 
     def grade(assignment_id: str) -> dict[str, dict]:
         folder = shared / f"graded-{assignment_id}"
@@ -51,13 +57,27 @@ def graded_examples(tmp_path_factory):
         with open(shared / f"graded-{assignment_id}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not done.exists():
-                results = grade_folder(get_assignment(assignment_id).examples_dir, folder)
+                results = grade_folder(get_assignment(assignment_id).examples_dir, folder,
+                                       printed=shared / f"graded-{assignment_id}.printed")
                 partial = done.with_suffix(".tmp")
                 partial.write_text(json.dumps(results), encoding="utf-8")
                 partial.replace(done)
         return json.loads(done.read_text(encoding="utf-8"))
 
     return grade
+
+
+@pytest.fixture(scope="session")
+def examples_grading_output(graded_examples, tmp_path_factory):
+    """``examples_grading_output(assignment_id)``: what the ``cnnkit grade`` command of
+    :func:`graded_examples` printed while it graded that assignment's examples."""
+    shared = _run_folder(tmp_path_factory)
+
+    def printed(assignment_id: str) -> str:
+        graded_examples(assignment_id)
+        return (shared / f"graded-{assignment_id}.printed").read_text(encoding="utf-8")
+
+    return printed
 
 
 # The order in which the test processes of `make test` take the modules up (pytest-xdist,

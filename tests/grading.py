@@ -26,8 +26,10 @@ NO_MIRROR_REASON = (f"no cats-vs-dogs mirror: {MIRROR_ENV} is unset or has no "
 
 def grade_folder(folder: Path, out: Path, *, env: dict | None = None,
                  timeout: float = 1200, assignment: str | None = None,
-                 extra_args: list[str] | None = None) -> dict[str, dict]:
-    """Run ``cnnkit grade folder --out out`` in a subprocess; return each results.json."""
+                 extra_args: list[str] | None = None,
+                 printed: Path | None = None) -> dict[str, dict]:
+    """Run ``cnnkit grade folder --out out`` in a subprocess; return each results.json.
+    With ``printed``, what the command printed (standard output, then error) is kept there."""
     command = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "--out", str(out)]
     if assignment:
         command += ["--assignment", assignment]
@@ -42,6 +44,8 @@ def grade_folder(folder: Path, out: Path, *, env: dict | None = None,
         text=True,
         timeout=timeout,
     )
+    if printed is not None:
+        printed.write_text(completed.stdout + completed.stderr, encoding="utf-8")
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     return {
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))
