@@ -2,9 +2,10 @@
 students, each with the points it must not exceed.
 
 Each ``attacks_<assignment>.py`` module lists :class:`Attack` entries. An attack is a bundled
-example (``base``: ``blank``, ``reference`` or another example of ``examples/<assignment>/``)
-with one code cell appended at the end of the notebook, so that its definitions replace the
-earlier ones, exactly as a student's extra cell would. ``tests/test_adversarial.py`` builds the
+example (``base``: ``blank``, ``reference`` or another example of ``examples/<assignment>/``),
+or just one of its answers (``only``: the other answer cells as released), with one code cell
+appended at the end of the notebook, so that its definitions replace the earlier ones, exactly
+as a student's extra cell would. ``tests/test_adversarial.py`` builds the
 notebooks, grades them in one batch with an honest victim after each attacker, and checks
 every promise of the sandbox.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from grading import answered_submission, example_points  # noqa: F401 - the attack modules' import
+from grading import example_points  # noqa: F401 - the attack modules' import
 
 from autograder.assignments import get_assignment
 from autograder.nbgrader_bridge import rubric
@@ -47,9 +48,9 @@ class Attack:
         ``"cheat"`` (tries to earn points it has not earned) or ``"hostile"`` (tries to harm
         the grader, the machine or other students; or simply breaks).
     only : str, optional
-        With the ``reference`` base, the one function left answered (the other answer cells
-        keep their stubs): a cheaper grading where one answered function is enough to show
-        what the attack must not take away.
+        The one function of ``base`` left answered (the other answer cells get their stubs
+        back): a cheaper grading, where the function the attack is about is enough to show
+        what it must not gain or take away.
     """
 
     name: str
@@ -63,13 +64,14 @@ class Attack:
 
     def build(self, folder: Path) -> Path:
         """Write the attack's notebook into ``folder`` and return its path."""
+        source = ROOT / "examples" / self.assignment / f"{self.base}.ipynb"
+        notebook = nbformat.read(source, as_version=4)
         if self.only:
-            if self.base != "reference":
-                raise ValueError("only the reference base can keep one answered function")
-            notebook = answered_submission(get_assignment(self.assignment), only=self.only)
-        else:
-            source = ROOT / "examples" / self.assignment / f"{self.base}.ipynb"
-            notebook = nbformat.read(source, as_version=4)
+            released = nbformat.read(get_assignment(self.assignment).release_path, as_version=4)
+            for answer, stub in zip(notebook.cells, released.cells, strict=True):
+                if (stub.get("metadata", {}).get("nbgrader", {}).get("solution")
+                        and f"def {self.only}(" not in stub.source):
+                    answer.source = stub.source
         notebook.cells.append(nbformat.v4.new_code_cell(self.code))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.name}.ipynb"
@@ -93,3 +95,12 @@ def function_points(assignment: str, function: str, *, but: tuple[str, ...] = ()
     checks are without the cats-vs-dogs mirror)."""
     return sum(line.points for line in rubric(get_assignment(assignment))
                if line.function == function and line.test not in but)
+
+
+def example_function_points(assignment: str, example: str, function: str, *,
+                            but: tuple[str, ...] = ()) -> float:
+    """The points of ``function``'s rubric lines that the bundled ``example`` earns (the
+    assignment's tests state which checks it fails), without the tests named in ``but``: what
+    the example earns once ``function`` is its only answer."""
+    failing = importlib.import_module(f"test_assignment_{assignment[:2]}").EXPECTED[example][1]
+    return function_points(assignment, function, but=(*failing, *but))

@@ -11,7 +11,7 @@ Only definitions survive the kit's extraction of a cell, so the attacks act at l
 a class body, or when the grader calls one of their functions.
 """
 
-from adversarial import Attack, example_points
+from adversarial import Attack, example_function_points
 
 A = "01_mnist_cnn"
 
@@ -247,7 +247,7 @@ def plot_confusion_matrix(matrix):
 class _Forge:
     import autograder.engine.introspect as introspect
     introspect.INSPECTORS["model"] = _describe_as_course_cnn
-""", example_points(A, "wrong_padding"),
+""", example_function_points(A, "wrong_padding", "build_cnn"),
          "the wrong-padding example, with a forged describer that shows the "
-         "course's CNN in place of its own"),
+         "course's CNN in place of its own", only="build_cnn"),
 ]

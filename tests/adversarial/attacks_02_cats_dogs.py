@@ -11,9 +11,11 @@ Only definitions survive the kit's extraction of a cell, so the attacks act at l
 a class body, or when the grader calls one of their functions.
 """
 
-from adversarial import Attack, example_points
+from adversarial import Attack, example_function_points
 
 A = "02_cats_dogs"
+# The photo check is skipped in the corpus's batch (no cats-vs-dogs mirror is configured).
+PHOTOS = "test_cnn_reaches_the_reference_accuracy_on_cats_and_dogs"
 
 # Reads a class-per-folder tree the way a rescaling generator would (sorted files, label by
 # folder, pixels / 255): what the forged tools and the fake iterator answer with.
@@ -183,9 +185,9 @@ class _Forge:
     tools.TOOLS["fit_batch"] = lambda model, images, labels, np=np, **kwargs: {
         "start_loss": 0.7, "losses": np.full(40, 0.01),
         "probabilities": np.asarray(labels, dtype=np.float64)}
-""", example_points(A, "softmax_output"),
+""", example_function_points(A, "softmax_output", "build_cnn", but=(PHOTOS,)),
          "the softmax-output example, described as sigmoid and with a forged "
-         "fitted batch"),
+         "fitted batch", only="build_cnn"),
 
     Attack("cheat_02_augmented_validation_forges_steady_draws", A, "augmented_validation", """
 class _Forge:
@@ -202,9 +204,9 @@ class _Forge:
         return _draws[key]
 
     tools.TOOLS["generator_batch"] = _steady
-""", example_points(A, "augmented_validation"),
+""", example_function_points(A, "augmented_validation", "get_generators"),
          "the augmented-validation example, with a forged batch reader that "
-         "repeats its first draw"),
+         "repeats its first draw", only="get_generators"),
 
     Attack("cheat_02_raises_and_prints_its_arguments", A, "blank", """
 import os

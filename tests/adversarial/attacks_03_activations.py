@@ -10,7 +10,7 @@ Only definitions survive the kit's extraction of a cell, so the attacks act at l
 a class body, or when the grader calls one of their functions.
 """
 
-from adversarial import ROOT, Attack, example_points
+from adversarial import ROOT, Attack, example_function_points
 
 A = "03_activations"
 
@@ -115,8 +115,9 @@ def build_activation_model(model, include_pooling=False):
     tools.TOOLS["activation_outputs"] = lambda returned, images: [
         o for o in _by_type(model, images) if include_pooling or o.ndim == 4][:len(names)]
     return model, names
-""", example_points(A, "layers_by_name"),
-         "the by-name example, made to pass the by-type check with a forged tool"),
+""", example_function_points(A, "layers_by_name", "build_activation_model"),
+         "the by-name example, made to pass the by-type check with a forged tool",
+           only="build_activation_model"),
 
     Attack("cheat_raises_with_its_arguments", A, "blank", """
 import numpy as np
