@@ -90,11 +90,17 @@ def answered_submission(assignment, *, lang: str = "en", only: str | None = None
     notebook = submitted(released,
                          nbformat.read(assignment.solution_path_in(lang), as_version=4), None)
     if only or blank:
-        for answer, stub in zip(notebook.cells, released.cells, strict=True):
-            if (stub.get("metadata", {}).get("nbgrader", {}).get("solution")
-                    and (blank or f"def {only}(" not in stub.source)):
-                answer.source = stub.source
+        keep_only_answer(notebook, released, None if blank else only)
     return notebook
+
+
+def keep_only_answer(notebook, released, function: str | None) -> None:
+    """Give every answer cell of ``notebook`` (a submission of the ``released`` notebook) its
+    stub back, except the one that defines ``function`` (with ``None``, all of them)."""
+    for answer, stub in zip(notebook.cells, released.cells, strict=True):
+        if (stub.get("metadata", {}).get("nbgrader", {}).get("solution")
+                and (function is None or f"def {function}(" not in stub.source)):
+            answer.source = stub.source
 
 
 def spanish_submission(assignment, *, only: str | None = None, blank: bool = False):

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grading import ROOT, example_points, failed, grade_folder, spanish_submission
+from grading import (
+    ROOT,
+    example_points,
+    failed,
+    grade_folder,
+    keep_only_answer,
+    spanish_submission,
+)
 from test_nbgrader import _grade_cells, _nbgrader
 from test_report import chromium_path
 
@@ -27,16 +34,20 @@ pytestmark = pytest.mark.slow
 
 # What is graded in Spanish, in one batch: every assignment's Spanish release handed in blank
 # (each check runs and fails: every rubric line of the four assignments is compared), the 01
-# Spanish reference (full marks), and failing examples with the points they earn in English,
-# as the examples' own tests state them (the same checks must fail, with Spanish messages;
-# that every message has its translation is tests/test_translations.py's). That the other
+# Spanish reference (full marks), and two failing examples with their faulty answer only (the
+# same checks of that function must fail as in English, with Spanish messages; that every
+# message has its translation is tests/test_translations.py's). That the other
 # Spanish references earn full marks follows from what the grader runs: their code is the
 # English reference's (compared below), which tests/test_assignment_<NN>.py grades to full
 # marks, and a regrade of the same code gives the same score.
 GRADED_REFERENCE = "01_mnist_cnn"
-FAILING_EXAMPLE = {"01_mnist_cnn": "wrong_padding", "03_activations": "alpha_swapped"}
 FULL_MARKS = example_points(GRADED_REFERENCE, "reference")
-FAILING = {a: (example, example_points(a, example)) for a, example in FAILING_EXAMPLE.items()}
+# assignment -> a failing example and the function its mistake is in: handed in with that
+# answer only (the others as released), it fails the same checks of that function as the
+# whole example does in English. (03's overlay checks also call other answers: that example
+# is handed in whole, None.)
+FAILING = {"01_mnist_cnn": ("wrong_padding", "build_cnn"),
+           "03_activations": ("alpha_swapped", None)}
 
 
 @pytest.fixture(scope="module")
@@ -51,9 +62,12 @@ def graded(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
             nbformat.write(spanish_submission(assignment),
                            folder / f"{assignment.id}-reference.ipynb")
         if assignment.id in FAILING:
-            example = FAILING[assignment.id][0]
-            shutil.copy(assignment.examples_dir / f"{example}.ipynb",
-                        folder / f"{assignment.id}-{example}.ipynb")
+            example, function = FAILING[assignment.id]
+            notebook = nbformat.read(assignment.examples_dir / f"{example}.ipynb", as_version=4)
+            if function:
+                keep_only_answer(notebook, nbformat.read(assignment.release_path, as_version=4),
+                                 function)
+            nbformat.write(notebook, folder / f"{assignment.id}-{example}.ipynb")
     out = tmp_path_factory.mktemp("spanish-out")
     return out, grade_folder(folder, out, extra_args=["--lang", "es"])
 
@@ -145,14 +159,20 @@ def test_a_blank_spanish_notebook_gets_every_rubric_line_and_message_in_spanish(
 @pytest.mark.parametrize("assignment", sorted(FAILING))
 def test_an_example_graded_in_spanish_fails_the_same_checks_as_in_english(
         spanish, graded_examples, assignment):
-    example, points = FAILING[assignment]
+    example, function = FAILING[assignment]
     english = graded_examples(assignment)[example]
     result = spanish[f"{assignment}-{example}"]
-    assert result["score"] == english["score"] == points
-    assert failed(result) == failed(english) and failed(result)
     _rubric_lines_are_spanish(result, _english_lines(english))
+    checks = {line.test for line in rubric(ASSIGNMENTS[assignment])
+              if function in (None, line.function)}
+
+    def of_the_function(graded: dict) -> list[dict]:
+        return [t for t in graded["tests"] if t["tags"][0] in checks]
+
+    assert failed(result) & checks == failed(english) & checks != set()
+    assert result["score"] == sum(t["score"] for t in of_the_function(english)) > 0
     by_id = {t["tags"][0]: t for t in english["tests"]}
-    for test in result["tests"]:
+    for test in of_the_function(result):
         if test.get("status") == "failed":
             original = by_id[test["tags"][0]]
             assert test["output"] != original["output"], f"{test['name']}: message in English"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from grading import example_points  # noqa: F401 - the attack modules' import
+from grading import example_points, keep_only_answer  # noqa: F401 - the attack modules' import
 
 from autograder.assignments import get_assignment
 from autograder.nbgrader_bridge import rubric
@@ -68,10 +68,7 @@ class Attack:
         notebook = nbformat.read(source, as_version=4)
         if self.only:
             released = nbformat.read(get_assignment(self.assignment).release_path, as_version=4)
-            for answer, stub in zip(notebook.cells, released.cells, strict=True):
-                if (stub.get("metadata", {}).get("nbgrader", {}).get("solution")
-                        and f"def {self.only}(" not in stub.source):
-                    answer.source = stub.source
+            keep_only_answer(notebook, released, self.only)
         notebook.cells.append(nbformat.v4.new_code_cell(self.code))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.name}.ipynb"
