@@ -79,6 +79,18 @@ def example_points(assignment: str, example: str) -> float:
     return tests.EXPECTED[example][0]
 
 
+def function_points(assignment: str, function: str, *, but: tuple[str, ...] = ()) -> float:
+    """The points of ``function``'s rubric lines, without the tests named in ``but``: what a
+    blank notebook earns once that function is answered, when the tests ``but`` names are the
+    only ones that give it nothing (its answer fails them, or they are skipped, as the photo
+    checks are without the cats-vs-dogs mirror)."""
+    from autograder.assignments import get_assignment
+    from autograder.nbgrader_bridge import rubric
+
+    return sum(line.points for line in rubric(get_assignment(assignment))
+               if line.function == function and line.test not in but)
+
+
 def answered_submission(assignment, *, lang: str = "en", only: str | None = None,
                         blank: bool = False):
     """What a student hands in: the release in ``lang``, answered with the reference's

@@ -21,20 +21,13 @@ from pathlib import Path
 import jsonschema
 import nbformat
 import pytest
-from grading import ROOT, answered_submission, spanish_submission
+from grading import ROOT, answered_submission, function_points, spanish_submission
 
 from autograder.assignments import ASSIGNMENTS, get_assignment
 from autograder.gradescope import build_zip
 
 ASSIGNMENT = get_assignment("01_mnist_cnn")
 SCHEMA = json.loads((ROOT / "tests" / "schemas" / "gradescope_results.schema.json").read_text())
-
-
-def function_points(function: str) -> float:
-    """The points of ``function``'s rubric lines: what answering it alone earns."""
-    from autograder.nbgrader_bridge import rubric
-
-    return sum(line.points for line in rubric(ASSIGNMENT) if line.function == function)
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +114,7 @@ def test_run_autograder_grades_a_submission_in_the_simulated_layout(archive, tmp
     nbformat.write(answered_submission(ASSIGNMENT, only="find_misclassified"), answered)
     root = simulated_root(archive, tmp_path / "autograder", {"mnist_cnn.ipynb": answered})
     data = run_autograder(root)
-    assert data["score"] == function_points("find_misclassified") > 0
+    assert data["score"] == function_points(ASSIGNMENT.id, "find_misclassified") > 0
     assert data["max_score"] == 30
     assert data["extra_data"]["assignment"] == ASSIGNMENT.id
     assert (root / "results" / "feedback.html").is_file()
@@ -175,7 +168,7 @@ def test_a_spanish_zip_grades_with_the_kits_points_and_spanish_rubric_lines(span
     root = simulated_root(spanish_archive, tmp_path / "autograder",
                           {"mnist_cnn.ipynb": answered})
     data = run_autograder(root)
-    assert data["score"] == function_points("preprocess_images") > 0
+    assert data["score"] == function_points(ASSIGNMENT.id, "preprocess_images") > 0
     assert data["max_score"] == 30
     assert data["extra_data"]["lang"] == "es"
     english = "preprocess_images: returns float32 images of shape (n, 28, 28, 1)."

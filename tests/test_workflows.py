@@ -20,10 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from grading import ROOT, answered_submission
+from grading import ROOT, answered_submission, function_points
 
 from autograder.assignments import get_assignment
-from autograder.nbgrader_bridge import rubric
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 STUDENT = WORKFLOWS / "cnnkit-student-checks.yml"
@@ -140,7 +139,7 @@ def test_the_instructor_workflow_commands_grade_and_merge_shards(tmp_path):
     assert collected.returncode == 0, collected.stderr
     with open(merged / "grades.csv", newline="") as handle:
         rows = {row["submission"]: float(row["total"]) for row in csv.DictReader(handle)}
-    alice = sum(line.points for line in rubric(ASSIGNMENT) if line.function == "find_misclassified")
+    alice = function_points(ASSIGNMENT.id, "find_misclassified")
     assert alice > 0 and rows == {"mnist-cnn-alice": alice, "mnist-cnn-bob": 0.0}
     assert "mnist-cnn-alice" in summary.read_text()
     assert (merged / "mnist-cnn-bob" / "feedback.html").is_file()

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from grading import example_points, keep_only_answer  # noqa: F401 - the attack modules' import
+from grading import (  # noqa: F401 - example_points and function_points: the attack modules' imports
+    example_points,
+    function_points,
+    keep_only_answer,
+)
 
 from autograder.assignments import get_assignment
-from autograder.nbgrader_bridge import rubric
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,15 +86,6 @@ def all_attacks() -> list[Attack]:
         if module.startswith("attacks_"):
             found += importlib.import_module(f"{__name__}.{module}").ATTACKS
     return found
-
-
-def function_points(assignment: str, function: str, *, but: tuple[str, ...] = ()) -> float:
-    """The points of ``function``'s rubric lines, without the tests named in ``but``: what a
-    blank notebook earns once that function is answered, when the tests ``but`` names are the
-    only ones that give it nothing (its answer fails them, or they are skipped, as the photo
-    checks are without the cats-vs-dogs mirror)."""
-    return sum(line.points for line in rubric(get_assignment(assignment))
-               if line.function == function and line.test not in but)
 
 
 def example_function_points(assignment: str, example: str, function: str, *,
