@@ -71,12 +71,17 @@ def fork_servers_by_lane(log: list[dict]) -> dict[int, set[int]]:
     return servers
 
 
+def _expected(assignment: str, example: str) -> tuple[float, set[str]]:
+    """A bundled example's points and failed checks, as its assignment's tests state them
+    (``EXPECTED`` of ``tests/test_assignment_<NN>.py``)."""
+    return importlib.import_module(f"test_assignment_{assignment[:2]}").EXPECTED[example]
+
+
 def example_points(assignment: str, example: str) -> float:
-    """The points a bundled example earns, as its assignment's tests state them (``EXPECTED``
-    of ``tests/test_assignment_<NN>.py``), for the tests that grade it elsewhere (an attack
-    built on it, the Spanish course): they follow when the assignment's points change."""
-    tests = importlib.import_module(f"test_assignment_{assignment[:2]}")
-    return tests.EXPECTED[example][0]
+    """The points a bundled example earns, as its assignment's tests state them, for the tests
+    that grade it elsewhere (an attack built on it, the Spanish course): they follow when the
+    assignment's points change."""
+    return _expected(assignment, example)[0]
 
 
 def function_points(assignment: str, function: str, *, but: tuple[str, ...] = ()) -> float:
@@ -89,6 +94,14 @@ def function_points(assignment: str, function: str, *, but: tuple[str, ...] = ()
 
     return sum(line.points for line in rubric(get_assignment(assignment))
                if line.function == function and line.test not in but)
+
+
+def example_function_points(assignment: str, example: str, function: str, *,
+                            but: tuple[str, ...] = ()) -> float:
+    """The points of ``function``'s rubric lines that the bundled ``example`` earns (the
+    assignment's tests state which checks it fails), without the tests named in ``but``: what
+    the example earns once ``function`` is its only answer."""
+    return function_points(assignment, function, but=(*_expected(assignment, example)[1], *but))
 
 
 def answered_submission(assignment, *, lang: str = "en", only: str | None = None,

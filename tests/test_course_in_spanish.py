@@ -35,9 +35,9 @@ pytestmark = pytest.mark.slow
 
 # What is graded in Spanish, in one batch: every assignment's Spanish release handed in blank
 # (each check runs and fails: every rubric line of the four assignments is compared), the 01
-# Spanish reference (full marks), and two failing examples with their faulty answer only (the
-# same checks of that function must fail as in English, with Spanish messages; that every
-# message has its translation is tests/test_translations.py's). That the other
+# Spanish reference (full marks), and two failing examples, 01's with its faulty answer only
+# (the same checks must fail as in English, with Spanish messages; that every message has its
+# translation is tests/test_translations.py's). That the other
 # Spanish references earn full marks follows from what the grader runs: their code is the
 # English reference's (compared below), which tests/test_assignment_<NN>.py grades to full
 # marks, and a regrade of the same code gives the same score.

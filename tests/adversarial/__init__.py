@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from grading import (  # noqa: F401 - example_points and function_points: the attack modules' imports
+from grading import (  # noqa: F401 - the points helpers: the attack modules' imports
+    example_function_points,
     example_points,
     function_points,
     keep_only_answer,
@@ -86,12 +87,3 @@ def all_attacks() -> list[Attack]:
         if module.startswith("attacks_"):
             found += importlib.import_module(f"{__name__}.{module}").ATTACKS
     return found
-
-
-def example_function_points(assignment: str, example: str, function: str, *,
-                            but: tuple[str, ...] = ()) -> float:
-    """The points of ``function``'s rubric lines that the bundled ``example`` earns (the
-    assignment's tests state which checks it fails), without the tests named in ``but``: what
-    the example earns once ``function`` is its only answer."""
-    failing = importlib.import_module(f"test_assignment_{assignment[:2]}").EXPECTED[example][1]
-    return function_points(assignment, function, but=(*failing, *but))
